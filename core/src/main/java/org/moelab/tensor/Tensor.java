@@ -1,0 +1,101 @@
+package org.moelab.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A thin, read-only view: name, element type, shape and the bytes (usually a slice of a memory-mapped
+ * checkpoint). Row-major; a 2-D weight is {@code [out, in]} as in {@code nn.Linear}. Never copies.
+ */
+public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+
+    private static final ValueLayout.OfShort SHORT_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT_LE =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    public long elements() {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public long dim(int i) {
+        return shape[i];
+    }
+
+    /** Rows of a 2-D view (the product of all leading dims). */
+    public long rows() {
+        return shape.length == 1 ? 1 : elements() / shape[shape.length - 1];
+    }
+
+    /** Length of the last dimension. */
+    public int cols() {
+        return Math.toIntExact(shape[shape.length - 1]);
+    }
+
+    /** Element i (flat index) as float. The scalar reference for every fast path. */
+    public float getFloat(long i) {
+        return switch (dtype) {
+            case F32 -> data.get(FLOAT_LE, i * 4);
+            case BF16 -> Float.intBitsToFloat((data.get(SHORT_LE, i * 2) & 0xFFFF) << 16);
+            case F16 -> Float.float16ToFloat(data.get(SHORT_LE, i * 2));
+        };
+    }
+
+    /** Sub-tensor {@code index} along the first dimension: {@code [d0, d1, ...] -> [d1, ...]}. */
+    public Tensor select(long index) {
+        if (index < 0 || index >= shape[0]) {
+            throw new IndexOutOfBoundsException(name + ": index " + index + " outside [0," + shape[0] + ")");
+        }
+        long[] sub = Arrays.copyOfRange(shape, 1, shape.length);
+        long bytes = elementsOf(sub) * dtype.bytes();
+        return new Tensor(name + "[" + index + "]", dtype, sub, data.asSlice(index * bytes, bytes));
+    }
+
+    /** Rows {@code [from, from+count)} of the first dimension. */
+    public Tensor rowRange(long from, long count) {
+        if (from < 0 || count < 0 || from + count > shape[0]) {
+            throw new IndexOutOfBoundsException(name + ": rows " + from + "+" + count + " outside " + shape[0]);
+        }
+        long[] sub = shape.clone();
+        sub[0] = count;
+        long rowBytes = elementsOf(shape) / shape[0] * dtype.bytes();
+        return new Tensor(name + "[" + from + ":" + (from + count) + "]", dtype, sub,
+                data.asSlice(from * rowBytes, count * rowBytes));
+    }
+
+    /** A copy of all elements as floats (small tensors: norms, biases, reference tests). */
+    public float[] toFloatArray() {
+        float[] out = new float[Math.toIntExact(elements())];
+        for (int i = 0; i < out.length; i++) out[i] = getFloat(i);
+        return out;
+    }
+
+    public static long elementsOf(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
+    /** Wraps a heap float array (row-major) as an F32 tensor. */
+    public static Tensor ofFloats(String name, float[] values, long... shape) {
+        if (elementsOf(shape) != values.length) {
+            throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + Arrays.toString(shape));
+        }
+        MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 4]);
+        for (int i = 0; i < values.length; i++) seg.set(FLOAT_LE, i * 4L, values[i]);
+        return new Tensor(name, DType.F32, shape, seg);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + dtype + Arrays.toString(shape);
+    }
+}

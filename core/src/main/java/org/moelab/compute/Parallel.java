@@ -1,20 +1,25 @@
 package org.moelab.compute;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Splits index ranges over all cores. Small work runs on the calling thread: a fork costs a few
- * microseconds, more than a 64×64 matvec, and decode is made of many small ones.
+ * Splits index ranges over all cores with a team of spinning workers. Decode is a stream of small
+ * matvecs (tens of microseconds each); parking and waking threads per call, as a fork/join pool does,
+ * costs as much as the work. Workers therefore spin briefly between calls and park only when idle.
+ * Nested calls (from inside a parallel body) run on the calling thread. Calls from several threads
+ * at once are serialised on the team; the team is shared by the whole JVM.
  */
 public final class Parallel {
 
     /** Multiply-adds below which splitting does not pay. */
-    public static final long MIN_PARALLEL_WORK = 1L << 15;
+    public static final long MIN_PARALLEL_WORK = Long.getLong("moelab.parallelMinWork", 1L << 13);
 
-    private static final int THREADS = Integer.getInteger("moelab.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+    private static final int THREADS = Math.max(1, Integer.getInteger("moelab.threads", Runtime.getRuntime().availableProcessors()));
+    /** How long an idle worker spins before parking (nanoseconds). */
+    private static final long SPIN_NANOS = Long.getLong("moelab.spinNanos", 200_000L);
+    private static final Team TEAM = THREADS > 1 ? new Team(THREADS - 1) : null;
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
 
     /** A body over the half-open range [from, to). */
     @FunctionalInterface
@@ -32,22 +37,72 @@ public final class Parallel {
     /** Runs {@code body} over [0, n), split into at most {@link #threads()} chunks when {@code work} is large. */
     public static void forRange(int n, long work, RangeBody body) {
         int chunks = (int) Math.min(Math.min(THREADS, n), Math.max(1, work / MIN_PARALLEL_WORK));
-        if (chunks <= 1 || POOL == null || ForkJoinTask.inForkJoinPool()) {
+        if (chunks <= 1 || TEAM == null || INSIDE.get()) {
             body.run(0, n);
             return;
         }
-        POOL.invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[chunks - 1];
-                for (int c = 1; c < chunks; c++) {
-                    int from = (int) ((long) n * c / chunks);
-                    int to = (int) ((long) n * (c + 1) / chunks);
-                    tasks[c - 1] = ForkJoinTask.adapt(() -> body.run(from, to)).fork();
+        TEAM.run(n, chunks, body);
+    }
+
+    /** One parallel call: immutable, with its own counters, so a late worker can never mix two calls. */
+    private record Job(RangeBody body, int n, int chunks, AtomicInteger next, AtomicInteger pending, Throwable[] failure) {
+
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                } catch (Throwable t) {
+                    failure[0] = t;
+                } finally {
+                    pending.decrementAndGet();
                 }
-                body.run(0, (int) ((long) n / chunks));
-                for (ForkJoinTask<?> t : tasks) t.join();
             }
-        });
+        }
+    }
+
+    private static final class Team {
+        private final Thread[] workers;
+        private volatile Job job;
+
+        Team(int size) {
+            workers = new Thread[size];
+            for (int i = 0; i < size; i++) {
+                workers[i] = Thread.ofPlatform().daemon().name("moelab-compute-" + (i + 1)).unstarted(this::loop);
+                workers[i].start();
+            }
+        }
+
+        synchronized void run(int n, int chunks, RangeBody body) {
+            Job j = new Job(body, n, chunks, new AtomicInteger(), new AtomicInteger(chunks), new Throwable[1]);
+            job = j;
+            for (Thread w : workers) LockSupport.unpark(w);
+            INSIDE.set(true);
+            try {
+                j.work();
+            } finally {
+                INSIDE.set(false);
+            }
+            while (j.pending().get() > 0) Thread.onSpinWait();
+            Throwable f = j.failure()[0];
+            if (f instanceof RuntimeException re) throw re;
+            if (f instanceof Error er) throw er;
+            if (f != null) throw new IllegalStateException(f);
+        }
+
+        private void loop() {
+            INSIDE.set(true);
+            Job seen = null;
+            while (true) {
+                long spinStart = System.nanoTime();
+                Job j;
+                while ((j = job) == seen) {
+                    if (System.nanoTime() - spinStart < SPIN_NANOS) Thread.onSpinWait();
+                    else LockSupport.park(this);
+                }
+                seen = j;
+                j.work();
+            }
+        }
     }
 }

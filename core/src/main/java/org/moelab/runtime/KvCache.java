@@ -1,6 +1,9 @@
 package org.moelab.runtime;
 
-/** Keys and values of every layer for positions [0, capacity): per layer {@code (capacity, kvHeads·D)}. */
+/**
+ * Keys and values of every layer for positions [0, capacity): keys transposed per layer
+ * {@code (kvHeads·D, capacity)}, values {@code (capacity, kvHeads·D)} (see {@link Attention}).
+ */
 public final class KvCache {
 
     final float[][] keys;

@@ -144,10 +144,10 @@ public final class Transformer {
             rope.apply(q, i * qDim, c.heads(), start + i);
             rope.apply(k, i * kvDim, c.kvHeads(), start + i);
         }
-        System.arraycopy(k, 0, cache.keys[l], start * kvDim, t * kvDim);
+        Attention.storeKeys(k, t, start, cache.keys[l], kvDim, cache.capacity());
         System.arraycopy(v, 0, cache.values[l], start * kvDim, t * kvDim);
         float[] out = new float[t * qDim];
-        Attention.causal(q, t, start, cache.keys[l], cache.values[l], c.heads(), c.kvHeads(), d, out);
+        Attention.causal(q, t, start, cache.keys[l], cache.values[l], cache.capacity(), c.heads(), c.kvHeads(), d, out);
         float[] o = new float[t * c.hidden()];
         MatMul.matmul(a.o(), out, t, o);
         return o;

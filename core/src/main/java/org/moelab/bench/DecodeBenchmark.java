@@ -1,0 +1,90 @@
+package org.moelab.bench;
+
+import org.moelab.model.AttentionWeights;
+import org.moelab.model.ExpertWeights;
+import org.moelab.model.LayerWeights;
+import org.moelab.model.ModelConfig;
+import org.moelab.model.MoeModel;
+import org.moelab.runtime.Generator;
+import org.moelab.runtime.InferenceSession;
+import org.moelab.runtime.SamplingOptions;
+import org.moelab.runtime.Transformer;
+import org.moelab.tensor.Tensor;
+
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Single-stream decode and prefill speed of a model against its memory roofline: tokens/s can be at
+ * most bandwidth ÷ bytes of weights (and KV cache) touched per token.
+ */
+public final class DecodeBenchmark {
+
+    public record Result(double decodeTokensPerSecond, double prefillTokensPerSecond, double bytesPerToken,
+                         StreamBandwidth.Result bandwidth, int promptTokens, int decodeTokens, int runs) {
+
+        public double rooflineTokensPerSecond() {
+            return bandwidth.bytesPerSecond() / bytesPerToken;
+        }
+
+        public double ratio() {
+            return decodeTokensPerSecond / rooflineTokensPerSecond();
+        }
+    }
+
+    private DecodeBenchmark() {
+    }
+
+    public static Result run(MoeModel model, int promptTokens, int decodeTokens, int runs, StreamBandwidth.Result bw) {
+        Transformer t = new Transformer(model);
+        int vocab = model.config().vocabSize();
+        int[] prompt = new SplittableRandom(7).ints(promptTokens, 0, vocab).toArray();
+        Generator gen = new Generator(t);
+        // Warm-up: lets the JIT compile the kernels before anything is timed.
+        for (int i = 0; i < 3; i++) gen.generate(prompt, decodeTokens, SamplingOptions.greedy(), Set.of(), null);
+        double decode = 0;
+        double prefill = 0;
+        for (int r = 0; r < runs; r++) {
+            Generator.Result res = gen.generate(prompt, decodeTokens, SamplingOptions.greedy(), Set.of(), null);
+            decode = Math.max(decode, res.decodeTokensPerSecond());
+            InferenceSession s = t.newSession();
+            long t0 = System.nanoTime();
+            s.feed(prompt);
+            prefill = Math.max(prefill, promptTokens / ((System.nanoTime() - t0) / 1e9));
+        }
+        double meanContext = promptTokens + decodeTokens / 2.0;
+        return new Result(decode, prefill, bytesPerToken(model, meanContext), bw, promptTokens, decodeTokens, runs);
+    }
+
+    /**
+     * Bytes one decode step must read: one embedding row, every layer's attention and router weights,
+     * K routed experts (+ shared), the lm_head, and the KV cache (float) at the given context length.
+     */
+    public static double bytesPerToken(MoeModel model, double context) {
+        ModelConfig c = model.config();
+        double bytes = model.embedding().data().byteSize() / (double) c.vocabSize();
+        for (LayerWeights l : model.layers()) {
+            AttentionWeights a = l.attention();
+            bytes += size(a.q()) + size(a.k()) + size(a.v()) + size(a.o());
+            bytes += size(l.inputNorm()) + size(l.postAttentionNorm());
+            bytes += 2.0 * 4 * c.kvDim() * context;
+            if (l.isMoe()) {
+                bytes += size(l.moe().router());
+                double perExpert = 0;
+                for (ExpertWeights e : l.moe().experts()) perExpert += size(e.gate()) + size(e.up()) + size(e.down());
+                bytes += perExpert / l.moe().expertCount() * l.moe().topK();
+                if (l.moe().shared() != null) {
+                    ExpertWeights s = l.moe().shared();
+                    bytes += size(s.gate()) + size(s.up()) + size(s.down());
+                }
+            } else {
+                bytes += size(l.dense().gate()) + size(l.dense().up()) + size(l.dense().down());
+            }
+        }
+        return bytes + size(model.finalNorm()) + size(model.lmHead());
+    }
+
+    private static double size(Tensor t) {
+        return t == null ? 0 : t.data().byteSize();
+    }
+}

@@ -22,7 +22,7 @@ public final class Transformer {
     private final MoeModel model;
     private final ModelConfig c;
     private final Rope rope;
-    private final List<MoeBlock> moe = new ArrayList<>();
+    private final List<MoeLayer> moe = new ArrayList<>();
     private final List<ExpertFfn> dense = new ArrayList<>();
     private final float[][] inNorm;
     private final float[][] postNorm;
@@ -37,8 +37,8 @@ public final class Transformer {
         this(model, null);
     }
 
-    /** With {@code blocks} replacing the model's own MoE blocks (quantized experts); null keeps them. */
-    public Transformer(MoeModel model, List<MoeBlock> blocks) {
+    /** With {@code blocks} (one per layer, null for dense layers) replacing the model's own MoE blocks; null keeps them. */
+    public Transformer(MoeModel model, List<? extends MoeLayer> blocks) {
         this.model = model;
         this.c = model.config();
         this.rope = new Rope(c.headDim(), c.ropeTheta(), c.maxPositions());

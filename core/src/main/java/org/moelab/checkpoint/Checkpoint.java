@@ -1,5 +1,7 @@
 package org.moelab.checkpoint;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.moelab.checkpoint.CheckpointException.Problem;
@@ -24,6 +26,10 @@ public final class Checkpoint implements AutoCloseable {
 
     public static final String INDEX_FILE = "model.safetensors.index.json";
     public static final String SINGLE_FILE = "model.safetensors";
+
+    private static final ObjectMapper INDEX_JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final List<SafetensorsFile> files;
     private final Map<String, Tensor> tensors;
@@ -54,7 +60,7 @@ public final class Checkpoint implements AutoCloseable {
     private static Checkpoint openSharded(Path index) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(index.toFile());
+            root = INDEX_JSON.readTree(index.toFile());
         } catch (IOException e) {
             throw new CheckpointException(Problem.BAD_JSON, index, null, "index is not valid JSON: " + e.getMessage(), e);
         }
@@ -62,19 +68,32 @@ public final class Checkpoint implements AutoCloseable {
         if (map == null || !map.isObject()) {
             throw new CheckpointException(Problem.BAD_JSON, index, null, "index has no \"weight_map\" object");
         }
-        Set<String> shards = new LinkedHashSet<>();
-        map.properties().forEach(e -> shards.add(e.getValue().asText()));
-        List<Path> paths = new ArrayList<>();
-        for (String s : shards) {
-            Path p = index.resolveSibling(s).normalize();
-            if (!p.startsWith(index.getParent().normalize())) {
+        if (map.isEmpty()) {
+            throw new CheckpointException(Problem.BAD_JSON, index, null, "index has an empty \"weight_map\"");
+        }
+        // Absolute, so that a bare relative index path still has a parent to confine the shards to.
+        Path dir = index.toAbsolutePath().normalize().getParent();
+        Map<String, Path> shardOf = new LinkedHashMap<>();
+        Set<Path> paths = new LinkedHashSet<>();   // one entry per file, however the index spells it
+        for (var e : map.properties()) {
+            if (!e.getValue().isTextual()) {
+                throw new CheckpointException(Problem.BAD_JSON, index, e.getKey(),
+                        "weight_map value " + e.getValue() + " is not a shard file name");
+            }
+            String s = e.getValue().asText();
+            Path p = dir.resolve(s).normalize();
+            if (!p.startsWith(dir)) {
                 throw new CheckpointException(Problem.BAD_JSON, index, null, "shard " + s + " lies outside the model directory");
             }
+            if (p.equals(dir)) {
+                throw new CheckpointException(Problem.BAD_JSON, index, e.getKey(), "shard \"" + s + "\" names no file");
+            }
+            shardOf.put(e.getKey(), p);
             paths.add(p);
         }
-        Checkpoint cp = openFiles(paths);
-        for (var e : map.properties()) {
-            Path expected = index.resolveSibling(e.getValue().asText()).normalize();
+        Checkpoint cp = openFiles(List.copyOf(paths));
+        for (var e : shardOf.entrySet()) {
+            Path expected = e.getValue();
             Path actual = cp.owners.get(e.getKey());
             if (actual == null) {
                 cp.close();

@@ -1,6 +1,7 @@
 package org.moelab.checkpoint;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ import java.util.Map;
  * offsets are relative to the start of the data area.
  * </pre>
  * Checks: header length inside the file and below {@link #MAX_HEADER_BYTES}; JSON well-formed; every
- * entry has a known dtype, a non-negative shape and offsets inside the data area with
+ * entry has a known dtype, a non-negative integer shape and integer offsets inside the data area with
  * {@code end - begin == elements * dtype size}; no two tensors overlap.
  */
 public final class SafetensorsFile implements AutoCloseable {
@@ -43,7 +43,8 @@ public final class SafetensorsFile implements AutoCloseable {
     public static final long MAX_HEADER_BYTES = 100L << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path path;
     private final Arena arena;
@@ -91,7 +92,8 @@ public final class SafetensorsFile implements AutoCloseable {
         byte[] headerBytes = file.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
         JsonNode root;
         try {
-            root = JSON.readTree(new String(headerBytes, StandardCharsets.UTF_8).trim());
+            // Parsed from bytes so that invalid UTF-8 is an error rather than silently replaced characters.
+            root = JSON.readTree(headerBytes);
         } catch (IOException e) {
             throw new CheckpointException(Problem.BAD_JSON, path, null, "header is not valid JSON: " + e.getMessage(), e);
         }
@@ -125,7 +127,7 @@ public final class SafetensorsFile implements AutoCloseable {
         JsonNode offsets = entry.get("data_offsets");
         if (dtypeNode == null || !dtypeNode.isTextual() || shapeNode == null || !shapeNode.isArray()
                 || offsets == null || !offsets.isArray() || offsets.size() != 2
-                || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
+                || !offsets.get(0).isIntegralNumber() || !offsets.get(1).isIntegralNumber()) {
             throw new CheckpointException(Problem.BAD_ENTRY, path, name,
                     "entry needs \"dtype\" (string), \"shape\" (array) and \"data_offsets\" ([begin, end]), got " + entry);
         }
@@ -135,11 +137,14 @@ public final class SafetensorsFile implements AutoCloseable {
         long elements = 1;
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
-            if (!d.canConvertToLong() || d.asLong() < 0) {
+            if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
                 throw new CheckpointException(Problem.BAD_ENTRY, path, name, "shape " + shapeNode + " has a bad dimension");
             }
             shape[i] = d.asLong();
-            elements = Math.multiplyExact(elements, shape[i]);
+        }
+        if (!offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
+            throw new CheckpointException(Problem.OFFSET_OUT_OF_RANGE, path, name,
+                    "data_offsets " + offsets + " outside the data area of " + dataArea.byteSize() + " bytes");
         }
         long begin = offsets.get(0).asLong();
         long end = offsets.get(1).asLong();
@@ -147,7 +152,14 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new CheckpointException(Problem.OFFSET_OUT_OF_RANGE, path, name,
                     "data_offsets [" + begin + ", " + end + "] outside the data area of " + dataArea.byteSize() + " bytes");
         }
-        long expected = Math.multiplyExact(elements, dtype.bytes());
+        long expected;
+        try {
+            for (long d : shape) elements = Math.multiplyExact(elements, d);
+            expected = Math.multiplyExact(elements, dtype.bytes());
+        } catch (ArithmeticException overflow) {
+            throw new CheckpointException(Problem.SHAPE_MISMATCH, path, name,
+                    "shape " + shapeNode + " of " + dtype + " needs more than 2^63 bytes but data_offsets span " + (end - begin));
+        }
         if (end - begin != expected) {
             throw new CheckpointException(Problem.SHAPE_MISMATCH, path, name,
                     "shape " + shapeNode + " of " + dtype + " needs " + expected + " bytes but data_offsets span " + (end - begin));
@@ -155,12 +167,17 @@ public final class SafetensorsFile implements AutoCloseable {
         return new Tensor(name, dtype, shape, dataArea.asSlice(begin, end - begin));
     }
 
+    /**
+     * spans: {offset, length, index into names}. Empty tensors own no bytes, so they are dropped first: left in,
+     * one sorted between two overlapping tensors would hide the overlap from the neighbour-to-neighbour check.
+     */
     private static void checkOverlaps(Path path, List<long[]> spans, List<String> names) {
+        spans.removeIf(s -> s[1] == 0);
         spans.sort(Comparator.comparingLong(s -> s[0]));
         for (int i = 1; i < spans.size(); i++) {
             long[] prev = spans.get(i - 1);
             long[] cur = spans.get(i);
-            if (cur[1] > 0 && prev[1] > 0 && cur[0] < prev[0] + prev[1]) {
+            if (cur[0] < prev[0] + prev[1]) {
                 throw new CheckpointException(Problem.OVERLAPPING_TENSORS, path, names.get((int) cur[2]),
                         "bytes overlap with tensor " + names.get((int) prev[2]));
             }

@@ -1,0 +1,68 @@
+package org.moelab.cli;
+
+import org.moelab.model.ModelConfig;
+import org.moelab.model.MoeModel;
+import org.moelab.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Architecture, sizes, experts, dtypes, tensor count and bytes of a checkpoint.")
+final class InfoCommand implements Runnable {
+
+    @Mixin
+    ModelOption model;
+
+    @Option(names = "--json", description = "Print one JSON line instead of a table.")
+    boolean json;
+
+    @Override
+    public void run() {
+        try (MoeModel m = model.load()) {
+            Map<String, Object> info = describe(m);
+            if (json) {
+                Json.print(info);
+                return;
+            }
+            info.forEach((k, v) -> System.out.printf("%-24s %s%n", k, v));
+        }
+    }
+
+    static Map<String, Object> describe(MoeModel m) {
+        ModelConfig c = m.config();
+        Map<String, Long> dtypes = new TreeMap<>();
+        long params = 0;
+        for (Tensor t : m.checkpoint().tensors()) {
+            dtypes.merge(t.dtype().name(), t.elements(), Long::sum);
+            params += t.elements();
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("model", m.source().toString());
+        info.put("architecture", c.modelType());
+        info.put("layers", c.layers());
+        info.put("hidden_size", c.hidden());
+        info.put("attention_heads", c.heads());
+        info.put("kv_heads", c.kvHeads());
+        info.put("head_dim", c.headDim());
+        info.put("experts", c.experts());
+        info.put("experts_per_token", c.topK());
+        info.put("expert_intermediate", c.expertIntermediate());
+        info.put("shared_expert_intermediate", c.sharedIntermediate());
+        info.put("dense_layers", c.denseLayers().toString());
+        info.put("vocab_size", c.vocabSize());
+        info.put("max_positions", c.maxPositions());
+        info.put("parameters", params);
+        info.put("routed_expert_parameters", m.routedExpertParameters());
+        info.put("dtypes", dtypes.toString());
+        info.put("tensors", m.checkpoint().tensors().size());
+        info.put("bytes", m.checkpoint().totalBytes());
+        info.put("files", m.checkpoint().files().size());
+        info.put("torch_dtype", c.torchDtype());
+        return info;
+    }
+}

@@ -1,0 +1,46 @@
+package org.moelab.cli;
+
+import org.moelab.model.ModelLoader;
+import org.moelab.model.MoeModel;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/** {@code --model DIR}, defaulting to the bundled teaching model. */
+final class ModelOption {
+
+    static final String TEACHING_MODEL = "models/moelab-tiny-qwen3moe";
+
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
+            description = "Hugging Face model directory (config.json + safetensors). Default: the bundled teaching model.")
+    Path model;
+
+    Path resolve() {
+        return model != null ? model : defaultModel();
+    }
+
+    MoeModel load() {
+        Path dir = resolve();
+        long t0 = System.nanoTime();
+        MoeModel m = ModelLoader.load(dir);
+        Log.info("loaded %s (%s, %d layers, %d experts top-%d) in %.0f ms", dir, m.config().modelType(),
+                m.config().layers(), m.config().experts(), m.config().topK(), (System.nanoTime() - t0) / 1e6);
+        return m;
+    }
+
+    /** The repository root: {@code moelab.home} (set by the launcher), else the working directory. */
+    static Path home() {
+        String h = System.getProperty("moelab.home");
+        return h != null ? Paths.get(h) : Paths.get("").toAbsolutePath();
+    }
+
+    static Path defaultModel() {
+        Path p = home().resolve(TEACHING_MODEL);
+        if (!Files.isDirectory(p)) {
+            throw new IllegalArgumentException("the bundled teaching model is not at " + p + "; pass --model DIR");
+        }
+        return p;
+    }
+}

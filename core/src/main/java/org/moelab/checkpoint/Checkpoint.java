@@ -144,6 +144,10 @@ public final class Checkpoint implements AutoCloseable {
     /** The tensor with the expected shape, else a shape error naming it. */
     public Tensor get(String name, long... shape) {
         Tensor t = get(name);
+        if (!t.dtype().isFloating()) {
+            throw new CheckpointException(Problem.UNSUPPORTED_DTYPE, owners.get(name), name,
+                    "dtype " + t.dtype().safetensorsName() + " is not supported for model weights (BF16, F16, F32 are)");
+        }
         if (!java.util.Arrays.equals(t.shape(), shape)) {
             throw new CheckpointException(Problem.SHAPE_MISMATCH, owners.get(name), name,
                     "shape " + java.util.Arrays.toString(t.shape()) + " but config.json implies " + java.util.Arrays.toString(shape));

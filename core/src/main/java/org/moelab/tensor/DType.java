@@ -2,11 +2,16 @@ package org.moelab.tensor;
 
 import java.util.Optional;
 
-/** Element types moelab reads from checkpoints. Anything else is rejected by name. */
+/**
+ * Element types moelab reads. Model weights must be one of the floating types; U8 and I32 appear only
+ * in moelab's own quantized artifacts (packed codes, bit-widths). Anything else is rejected by name.
+ */
 public enum DType {
     F32("F32", 4),
     F16("F16", 2),
-    BF16("BF16", 2);
+    BF16("BF16", 2),
+    U8("U8", 1),
+    I32("I32", 4);
 
     private final String safetensorsName;
     private final int bytes;
@@ -14,6 +19,10 @@ public enum DType {
     DType(String safetensorsName, int bytes) {
         this.safetensorsName = safetensorsName;
         this.bytes = bytes;
+    }
+
+    public boolean isFloating() {
+        return this == F32 || this == F16 || this == BF16;
     }
 
     public int bytes() {

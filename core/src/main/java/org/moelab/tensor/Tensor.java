@@ -46,6 +46,8 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
             case F32 -> data.get(FLOAT_LE, i * 4);
             case BF16 -> Float.intBitsToFloat((data.get(SHORT_LE, i * 2) & 0xFFFF) << 16);
             case F16 -> Float.float16ToFloat(data.get(SHORT_LE, i * 2));
+            case U8 -> data.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+            case I32 -> data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i * 4);
         };
     }
 

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.moelab.checkpoint.CheckpointAssertions.LIMIT;
 import static org.moelab.checkpoint.CheckpointAssertions.assertContains;
@@ -125,11 +126,22 @@ class SafetensorsFileMalformedTest {
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @ValueSource(strings = {"I8", "F64", "U8", "BOOL", "F8_E4M3", "bf16", "f32", ""})
+    @ValueSource(strings = {"I8", "F64", "BOOL", "F8_E4M3", "bf16", "f32", ""})
     void unknownDtypeNamesTensorAndDtype(String dtype) {
         new SafetensorsWriter().tensor("model.layers.0.w", dtype, shape(2), new byte[8]).write(file());
         CheckpointException e = assertOpenFails(Problem.UNSUPPORTED_DTYPE, file(), "model.layers.0.w");
         assertContains(e.getMessage(), "dtype " + dtype + " ");
+    }
+
+    /** U8 is readable (moelab's artifacts pack codes in it) but never accepted as a model weight. */
+    @Test
+    void byteTensorIsRejectedAsAModelWeight() {
+        new SafetensorsWriter().tensor("model.norm.weight", "U8", shape(2), new byte[2]).write(file());
+        try (Checkpoint cp = Checkpoint.openFiles(java.util.List.of(file()))) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> cp.get("model.norm.weight", 2));
+            assertEquals(Problem.UNSUPPORTED_DTYPE, e.problem());
+            assertContains(e.getMessage(), "dtype U8", "model.norm.weight");
+        }
     }
 
     @Test

@@ -57,7 +57,7 @@ public record CalibrationSet(String name, long seed, int[][] sequences, String s
         return n;
     }
 
-    static String hash(int[][] seqs) {
+    public static String hash(int[][] seqs) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             ByteBuffer b = ByteBuffer.allocate(4);

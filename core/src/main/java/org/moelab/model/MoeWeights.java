@@ -8,7 +8,7 @@ import java.util.List;
  * The MoE feed-forward of one layer.
  *
  * @param router       (E, H) router logits weight
- * @param experts      E routed experts
+ * @param experts      E routed experts; empty when they are held elsewhere (a quantized artifact)
  * @param topK         K
  * @param normTopK     renormalise the K selected routing weights to sum to 1
  * @param shared       the shared expert, or null (Qwen2-MoE, DeepSeek)
@@ -18,6 +18,6 @@ public record MoeWeights(Tensor router, List<ExpertWeights> experts, int topK, b
                          ExpertWeights shared, Tensor sharedGate) {
 
     public int expertCount() {
-        return experts.size();
+        return Math.toIntExact(router.dim(0));
     }
 }

@@ -47,12 +47,12 @@ public final class MixtralFamily implements ModelFamily {
     }
 
     @Override
-    public LayerWeights layer(Checkpoint cp, ModelConfig c, int l) {
+    public LayerWeights layer(Checkpoint cp, ModelConfig c, int l, boolean routedExperts) {
         String p = WeightNames.layer(l);
         int h = c.hidden();
         String hub = p + "block_sparse_moe.";
         String mlp = cp.has(hub + "gate.weight") ? hub : p + "mlp.";
-        var experts = WeightNames.experts(cp, mlp, c.experts(), h, c.expertIntermediate(), "w1", "w3", "w2");
+        var experts = routedExperts ? WeightNames.experts(cp, mlp, c.experts(), h, c.expertIntermediate(), "w1", "w3", "w2") : java.util.List.<org.moelab.model.ExpertWeights>of();
         var moe = new MoeWeights(WeightNames.router(cp, mlp, c.experts(), h), experts, c.topK(), true, null, null);
         return new LayerWeights(cp.get(p + "input_layernorm.weight", h), WeightNames.attention(cp, c, l, false),
                 cp.get(p + "post_attention_layernorm.weight", h), moe, null);

@@ -15,8 +15,11 @@ public interface ModelFamily {
 
     ModelConfig config(ConfigReader config);
 
-    /** The weights of decoder layer {@code layer}, shape-checked against the config. */
-    LayerWeights layer(Checkpoint checkpoint, ModelConfig config, int layer);
+    /**
+     * The weights of decoder layer {@code layer}, shape-checked against the config. Without
+     * {@code routedExperts} the routed experts are not read (a quantized artifact stores them its own way).
+     */
+    LayerWeights layer(Checkpoint checkpoint, ModelConfig config, int layer, boolean routedExperts);
 
     default String embeddingName() {
         return "model.embed_tokens.weight";

@@ -49,11 +49,11 @@ public final class OlmoeFamily implements ModelFamily {
     }
 
     @Override
-    public LayerWeights layer(Checkpoint cp, ModelConfig c, int l) {
+    public LayerWeights layer(Checkpoint cp, ModelConfig c, int l, boolean routedExperts) {
         String p = WeightNames.layer(l);
         String mlp = p + "mlp.";
         int h = c.hidden();
-        var experts = WeightNames.experts(cp, mlp, c.experts(), h, c.expertIntermediate(), "gate_proj", "up_proj", "down_proj");
+        var experts = routedExperts ? WeightNames.experts(cp, mlp, c.experts(), h, c.expertIntermediate(), "gate_proj", "up_proj", "down_proj") : java.util.List.<org.moelab.model.ExpertWeights>of();
         var moe = new MoeWeights(WeightNames.router(cp, mlp, c.experts(), h), experts, c.topK(), c.normTopK(), null, null);
         return new LayerWeights(cp.get(p + "input_layernorm.weight", h), WeightNames.attention(cp, c, l, c.attentionBias()),
                 cp.get(p + "post_attention_layernorm.weight", h), moe, null);

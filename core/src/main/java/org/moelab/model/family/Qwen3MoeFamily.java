@@ -71,14 +71,14 @@ public final class Qwen3MoeFamily implements ModelFamily {
     }
 
     @Override
-    public LayerWeights layer(Checkpoint cp, ModelConfig c, int l) {
+    public LayerWeights layer(Checkpoint cp, ModelConfig c, int l, boolean routedExperts) {
         String p = WeightNames.layer(l);
         String mlp = p + "mlp.";
         int h = c.hidden();
         MoeWeights moe = null;
         var dense = (org.moelab.model.ExpertWeights) null;
         if (c.isMoeLayer(l)) {
-            var experts = WeightNames.experts(cp, mlp, c.experts(), h, c.expertIntermediate(), "gate_proj", "up_proj", "down_proj");
+            var experts = routedExperts ? WeightNames.experts(cp, mlp, c.experts(), h, c.expertIntermediate(), "gate_proj", "up_proj", "down_proj") : java.util.List.<org.moelab.model.ExpertWeights>of();
             var shared = c.sharedIntermediate() > 0
                     ? WeightNames.swiglu(cp, mlp + "shared_expert.", "gate_proj", "up_proj", "down_proj", h, c.sharedIntermediate())
                     : null;

@@ -1,0 +1,133 @@
+package org.moelab.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * What the scaled layouts (b ∈ {1,2,3,4,8}) share: the byte count, the argument checks and the scalar
+ * reference kernels, written against the per-element decode {@link #code}. The fast paths are not here on
+ * purpose: each layout writes its own loop with its decode inlined, because a virtual decode call shared by
+ * five layouts would be megamorphic and the Vector API would box every vector it returns.
+ */
+abstract class GroupedLayout implements PackedLayout {
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Lanes per float vector (16 with AVX-512, 8 with AVX2). */
+    static final int S = F.length();
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** q of element i: the scalar decode, the one the reference kernels and {@link #unpack} use. */
+    abstract int code(byte[] packed, int pOff, int i);
+
+    @Override
+    public long bytes(int length) {
+        if (length < 0) throw new IllegalArgumentException("length " + length);
+        return ((long) length * bits() + 7) >>> 3;
+    }
+
+    @Override
+    public void unpack(byte[] packed, int pOff, int length, int[] codes, int cOff) {
+        checkPacked(packed, pOff, length);
+        Objects.checkFromIndexSize(cOff, length, codes.length);
+        for (int i = 0; i < length; i++) codes[cOff + i] = code(packed, pOff, i);
+    }
+
+    @Override
+    public float dotScalar(byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] x, int xOff) {
+        check(packed, pOff, scales, sOff, groupSize, length, x, xOff);
+        double sum = 0;
+        for (int i = 0; i < length; i++) {
+            float d = Float.float16ToFloat(scales[sOff + i / groupSize]) * code(packed, pOff, i);
+            sum += (double) d * x[xOff + i];
+        }
+        return (float) sum;
+    }
+
+    @Override
+    public void axpyScalar(float alpha, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] y, int yOff) {
+        check(packed, pOff, scales, sOff, groupSize, length, y, yOff);
+        for (int i = 0; i < length; i++) {
+            float d = Float.float16ToFloat(scales[sOff + i / groupSize]) * code(packed, pOff, i);
+            y[yOff + i] = Math.fma(alpha, d, y[yOff + i]);
+        }
+    }
+
+    /** Rejects a code outside [lo, hi] with the element index in the message. */
+    final int checkCode(int q, int lo, int hi, int index) {
+        if (q < lo || q > hi) {
+            throw new IllegalArgumentException(bits() + "-bit code " + q + " at element " + index + " is outside [" + lo + ", " + hi + "]");
+        }
+        return q;
+    }
+
+    final void checkPacked(byte[] packed, int pOff, int length) {
+        Objects.checkFromIndexSize(pOff, Math.toIntExact(bytes(length)), packed.length);
+    }
+
+    final void check(byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] x, int xOff) {
+        if (groupSize <= 0) throw new IllegalArgumentException("group size " + groupSize);
+        checkPacked(packed, pOff, length);
+        Objects.checkFromIndexSize(sOff, (int) (((long) length + groupSize - 1) / groupSize), scales.length);
+        Objects.checkFromIndexSize(xOff, length, x.length);
+    }
+
+    /** Whether the fast path may decode from element e on: it must start on a byte boundary. */
+    final boolean byteAligned(int e) {
+        return ((long) e * bits() & 7) == 0;
+    }
+
+    /** The low {@code n ≤ 8} bytes at p[off ..] as a little-endian long (upper bytes unspecified when in range). */
+    static long readLE(byte[] p, int off, int n) {
+        if (off + 8 <= p.length) return (long) LONG_LE.get(p, off);
+        long w = 0;
+        for (int k = 0; k < n; k++) w |= (long) (p[off + k] & 0xFF) << (8 * k);
+        return w;
+    }
+
+    /**
+     * S fields of {@code width} bits from a little-endian word, as floats minus {@code bias}: lane j is
+     * {@code (word >>> shift_j) & mask} where lanes in {@code hiLanes} read the word shifted right by
+     * {@code hiShift} first (so no field straddles the 32-bit int lanes).
+     */
+    static FloatVector fields(long word, int hiShift, VectorMask<Integer> hiLanes, IntVector shifts, int mask, float bias) {
+        IntVector w = IntVector.broadcast(I, (int) word).blend((int) (word >>> hiShift), hiLanes);
+        IntVector q = w.lanewise(VectorOperators.LSHR, shifts).lanewise(VectorOperators.AND, mask);
+        return ((FloatVector) q.convert(VectorOperators.I2F, 0)).sub(bias);
+    }
+
+    /** Per-lane constants for {@link #fields}: shift of lane j for fields of {@code width} bits. */
+    static IntVector fieldShifts(int width, int hiShift) {
+        int[] s = new int[S];
+        for (int j = 0; j < S; j++) {
+            int bit = j * width;
+            s[j] = bit + width <= 32 ? bit : bit - hiShift;
+        }
+        return IntVector.fromArray(I, s, 0);
+    }
+
+    /** Whether S fields of {@code width} bits fit one 64-bit word read at a byte boundary with this hiShift. */
+    static boolean fieldsFit(int width, int hiShift) {
+        if (S * width % 8 != 0 || S * width > 64) return false;
+        for (int j = 0; j < S; j++) {
+            int bit = j * width;
+            if (bit + width > 32 && (bit - hiShift < 0 || bit + width - hiShift > 32)) return false;
+        }
+        return true;
+    }
+
+    /** Lanes whose field lies beyond bit 32 of the chunk's word. */
+    static VectorMask<Integer> fieldHiLanes(int width) {
+        boolean[] m = new boolean[S];
+        for (int j = 0; j < S; j++) m[j] = j * width + width > 32;
+        return VectorMask.fromArray(I, m, 0);
+    }
+}

@@ -1,0 +1,101 @@
+package org.moelab.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * b = 1: one sign bit per element, eight elements per byte, least significant bit first.
+ * <pre>
+ *   byte k:  bit 7   bit 6   bit 5   bit 4   bit 3   bit 2   bit 1   bit 0
+ *           s[8k+7] s[8k+6] s[8k+5] s[8k+4] s[8k+3] s[8k+2] s[8k+1] s[8k+0]
+ *   s = 1 for q = +1, s = 0 for q = −1;  bytes(n) = ⌈n/8⌉, padding bits of the last byte are 0.
+ *   dequant(i) = scale[i / g] · q_i
+ * </pre>
+ * Fast path: the S sign bits of a chunk are one {@link VectorMask#fromLong} and select ±1 per lane.
+ */
+public final class Packed1Bit extends GroupedLayout {
+
+    public static final Packed1Bit INSTANCE = new Packed1Bit();
+    private static final int BITS = 1;
+    private static final int CHUNK_BYTES = S / 8;
+    private static final boolean VECTOR = S % 8 == 0 && S <= 64;
+    private static final long LANE_BITS = S >= 64 ? -1L : (1L << S) - 1;
+
+    private Packed1Bit() {
+    }
+
+    @Override
+    public int bits() {
+        return BITS;
+    }
+
+    @Override
+    public void pack(int[] codes, int off, int length, byte[] dst, int dstOff) {
+        java.util.Objects.checkFromIndexSize(off, length, codes.length);
+        java.util.Objects.checkFromIndexSize(dstOff, (int) bytes(length), dst.length);
+        for (int k = 0; k < length; k += 8) {
+            int b = 0;
+            for (int j = 0; j < 8 && k + j < length; j++) {
+                int q = codes[off + k + j];
+                if (q != 1 && q != -1) throw new IllegalArgumentException("1-bit code " + q + " at element " + (k + j) + " is not ±1");
+                if (q == 1) b |= 1 << j;
+            }
+            dst[dstOff + (k >>> 3)] = (byte) b;
+        }
+    }
+
+    @Override
+    int code(byte[] p, int pOff, int i) {
+        return (p[pOff + (i >>> 3)] >>> (i & 7) & 1) == 1 ? 1 : -1;
+    }
+
+    private static FloatVector chunk(byte[] p, int off) {
+        VectorMask<Float> plus = VectorMask.fromLong(F, readLE(p, off, CHUNK_BYTES) & LANE_BITS);
+        return FloatVector.broadcast(F, -1f).blend(1f, plus);
+    }
+
+    @Override
+    public float dot(byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff) {
+        check(p, pOff, scales, sOff, g, n, x, xOff);
+        FloatVector acc = FloatVector.zero(F);
+        float tail = 0f;
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0 && m >= S) {
+                FloatVector qx = FloatVector.zero(F);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) {
+                    qx = chunk(p, off).fma(FloatVector.fromArray(F, x, xOff + e0 + i), qx);
+                }
+                acc = qx.fma(FloatVector.broadcast(F, scale), acc);
+            }
+            float t = 0f;
+            for (; i < m; i++) t += code(p, pOff, e0 + i) * x[xOff + e0 + i];
+            tail = Math.fma(scale, t, tail);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + tail;
+    }
+
+    @Override
+    public void axpy(float alpha, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
+        check(p, pOff, scales, sOff, g, n, y, yOff);
+        FloatVector av = FloatVector.broadcast(F, alpha);
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0) {
+                FloatVector sv = FloatVector.broadcast(F, scale);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) {
+                    int at = yOff + e0 + i;
+                    chunk(p, off).mul(sv).fma(av, FloatVector.fromArray(F, y, at)).intoArray(y, at);
+                }
+            }
+            for (; i < m; i++) y[yOff + e0 + i] = Math.fma(alpha, scale * code(p, pOff, e0 + i), y[yOff + e0 + i]);
+        }
+    }
+}

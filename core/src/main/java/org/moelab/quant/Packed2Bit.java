@@ -1,0 +1,106 @@
+package org.moelab.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+import java.util.Objects;
+
+/**
+ * b = 2: four offset-binary codes c = q + 2 ∈ [0, 3] per byte, element 4k in the low bits.
+ * <pre>
+ *   byte k:  bits 7-6    bits 5-4    bits 3-2    bits 1-0
+ *            c[4k+3]     c[4k+2]     c[4k+1]     c[4k+0]
+ *   q ∈ [−2, 1];  bytes(n) = ⌈n/4⌉, padding bits of the last byte are 0.
+ *   dequant(i) = scale[i / g] · (c_i − 2)
+ * </pre>
+ * Fast path: the S·2 bits of a chunk are one little-endian word; lane j takes bits [2j, 2j+2).
+ */
+public final class Packed2Bit extends GroupedLayout {
+
+    public static final Packed2Bit INSTANCE = new Packed2Bit();
+    private static final int BITS = 2;
+    private static final int MASK = (1 << BITS) - 1;
+    /** Offset-binary: stored field = q + 2^(b−1). */
+    private static final float BIAS = 1 << (BITS - 1);
+    private static final int HI_SHIFT = 32;
+    private static final int CHUNK_BYTES = S * BITS / 8;
+    private static final boolean VECTOR = fieldsFit(BITS, HI_SHIFT);
+    private static final IntVector SHIFTS = VECTOR ? fieldShifts(BITS, HI_SHIFT) : null;
+    private static final VectorMask<Integer> HI_LANES = VECTOR ? fieldHiLanes(BITS) : null;
+
+    private Packed2Bit() {
+    }
+
+    @Override
+    public int bits() {
+        return BITS;
+    }
+
+    @Override
+    public void pack(int[] codes, int off, int length, byte[] dst, int dstOff) {
+        Objects.checkFromIndexSize(off, length, codes.length);
+        Objects.checkFromIndexSize(dstOff, (int) bytes(length), dst.length);
+        for (int k = 0; k < length; k += 4) {
+            int b = 0;
+            for (int j = 0; j < 4 && k + j < length; j++) {
+                b |= (checkCode(codes[off + k + j], -2, 1, k + j) + 2) << (2 * j);
+            }
+            dst[dstOff + (k >>> 2)] = (byte) b;
+        }
+    }
+
+    @Override
+    int code(byte[] p, int pOff, int i) {
+        return (p[pOff + (i >>> 2)] >>> (2 * (i & 3)) & 3) - 2;
+    }
+
+    private static FloatVector chunk(byte[] p, int off) {
+        return fields(readLE(p, off, CHUNK_BYTES), HI_SHIFT, HI_LANES, SHIFTS, MASK, BIAS);
+    }
+
+    @Override
+    public float dot(byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff) {
+        check(p, pOff, scales, sOff, g, n, x, xOff);
+        FloatVector acc = FloatVector.zero(F);
+        float tail = 0f;
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0 && m >= S) {
+                FloatVector qx = FloatVector.zero(F);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) {
+                    qx = chunk(p, off).fma(FloatVector.fromArray(F, x, xOff + e0 + i), qx);
+                }
+                acc = qx.fma(FloatVector.broadcast(F, scale), acc);
+            }
+            float t = 0f;
+            for (; i < m; i++) t += code(p, pOff, e0 + i) * x[xOff + e0 + i];
+            tail = Math.fma(scale, t, tail);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + tail;
+    }
+
+    @Override
+    public void axpy(float alpha, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
+        check(p, pOff, scales, sOff, g, n, y, yOff);
+        FloatVector av = FloatVector.broadcast(F, alpha);
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0) {
+                FloatVector sv = FloatVector.broadcast(F, scale);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) {
+                    int at = yOff + e0 + i;
+                    chunk(p, off).mul(sv).fma(av, FloatVector.fromArray(F, y, at)).intoArray(y, at);
+                }
+            }
+            for (; i < m; i++) y[yOff + e0 + i] = Math.fma(alpha, scale * code(p, pOff, e0 + i), y[yOff + e0 + i]);
+        }
+    }
+}

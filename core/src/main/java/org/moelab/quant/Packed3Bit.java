@@ -1,0 +1,123 @@
+package org.moelab.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+import java.util.Objects;
+
+/**
+ * b = 3: eight offset-binary codes c = q + 4 ∈ [0, 7] in three bytes, as one little-endian bit stream:
+ * element i occupies bits [3i, 3i+3) of the vector's bytes read as one little-endian integer.
+ * <pre>
+ *            bit 7    bit 6    bit 5    bit 4    bit 3    bit 2    bit 1    bit 0
+ *   byte 0:  c2.1     c2.0     c1.2     c1.1     c1.0     c0.2     c0.1     c0.0
+ *   byte 1:  c5.0     c4.2     c4.1     c4.0     c3.2     c3.1     c3.0     c2.2
+ *   byte 2:  c7.2     c7.1     c7.0     c6.2     c6.1     c6.0     c5.2     c5.1
+ *   (c5.0 = bit 0 of code 5; codes 8..15 repeat the pattern in bytes 3..5, and so on)
+ *   q ∈ [−4, 3];  bytes(n) = ⌈3n/8⌉, padding bits of the last byte are 0.
+ *   dequant(i) = scale[i / g] · (c_i − 4)
+ * </pre>
+ * Fast path: 16 codes are 6 bytes read as one little-endian long w; lanes 0..9 take their field from
+ * (int) w, lanes 10..15 from (int) (w >>> 16), so no field straddles an int lane.
+ */
+public final class Packed3Bit extends GroupedLayout {
+
+    public static final Packed3Bit INSTANCE = new Packed3Bit();
+    private static final int BITS = 3;
+    private static final int MASK = (1 << BITS) - 1;
+    /** Offset-binary: stored field = q + 2^(b−1). */
+    private static final float BIAS = 1 << (BITS - 1);
+    private static final int HI_SHIFT = 16;
+    private static final int CHUNK_BYTES = S * BITS / 8;
+    private static final boolean VECTOR = fieldsFit(BITS, HI_SHIFT);
+    private static final IntVector SHIFTS = VECTOR ? fieldShifts(BITS, HI_SHIFT) : null;
+    private static final VectorMask<Integer> HI_LANES = VECTOR ? fieldHiLanes(BITS) : null;
+
+    private Packed3Bit() {
+    }
+
+    @Override
+    public int bits() {
+        return BITS;
+    }
+
+    @Override
+    public void pack(int[] codes, int off, int length, byte[] dst, int dstOff) {
+        Objects.checkFromIndexSize(off, length, codes.length);
+        int nBytes = (int) bytes(length);
+        Objects.checkFromIndexSize(dstOff, nBytes, dst.length);
+        int acc = 0;
+        int held = 0;
+        int k = dstOff;
+        for (int i = 0; i < length; i++) {
+            acc |= (checkCode(codes[off + i], -4, 3, i) + 4) << held;
+            held += 3;
+            if (held >= 8) {
+                dst[k++] = (byte) acc;
+                acc >>>= 8;
+                held -= 8;
+            }
+        }
+        if (held > 0) dst[k] = (byte) acc;
+    }
+
+    @Override
+    int code(byte[] p, int pOff, int i) {
+        int bit = 3 * i;
+        int at = pOff + (bit >>> 3);
+        int shift = bit & 7;
+        int word = p[at] & 0xFF;
+        if (shift > 5) word |= (p[at + 1] & 0xFF) << 8;
+        return (word >>> shift & 7) - 4;
+    }
+
+    private static FloatVector chunk(byte[] p, int off) {
+        return fields(readLE(p, off, CHUNK_BYTES), HI_SHIFT, HI_LANES, SHIFTS, MASK, BIAS);
+    }
+
+    @Override
+    public float dot(byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff) {
+        check(p, pOff, scales, sOff, g, n, x, xOff);
+        FloatVector acc = FloatVector.zero(F);
+        float tail = 0f;
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0 && m >= S) {
+                FloatVector qx = FloatVector.zero(F);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) {
+                    qx = chunk(p, off).fma(FloatVector.fromArray(F, x, xOff + e0 + i), qx);
+                }
+                acc = qx.fma(FloatVector.broadcast(F, scale), acc);
+            }
+            float t = 0f;
+            for (; i < m; i++) t += code(p, pOff, e0 + i) * x[xOff + e0 + i];
+            tail = Math.fma(scale, t, tail);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + tail;
+    }
+
+    @Override
+    public void axpy(float alpha, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
+        check(p, pOff, scales, sOff, g, n, y, yOff);
+        FloatVector av = FloatVector.broadcast(F, alpha);
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0) {
+                FloatVector sv = FloatVector.broadcast(F, scale);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) {
+                    int at = yOff + e0 + i;
+                    chunk(p, off).mul(sv).fma(av, FloatVector.fromArray(F, y, at)).intoArray(y, at);
+                }
+            }
+            for (; i < m; i++) y[yOff + e0 + i] = Math.fma(alpha, scale * code(p, pOff, e0 + i), y[yOff + e0 + i]);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.moelab.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+import java.util.Objects;
+
+/**
+ * b = 4: two offset-binary codes c = q + 8 ∈ [0, 15] per byte, the even element in the low nibble.
+ * <pre>
+ *   byte k:  bits 7-4     bits 3-0
+ *            c[2k+1]      c[2k]
+ *   q ∈ [−8, 7];  bytes(n) = ⌈n/2⌉, the high nibble of the last byte is 0 when n is odd.
+ *   dequant(i) = scale[i / g] · (c_i − 8)
+ * </pre>
+ * Fast path: the S·4 bits of a chunk are one little-endian long; lanes 0..7 take nibbles of its low int,
+ * lanes 8..15 of its high int.
+ */
+public final class Packed4Bit extends GroupedLayout {
+
+    public static final Packed4Bit INSTANCE = new Packed4Bit();
+    private static final int BITS = 4;
+    private static final int MASK = (1 << BITS) - 1;
+    /** Offset-binary: stored field = q + 2^(b−1). */
+    private static final float BIAS = 1 << (BITS - 1);
+    private static final int HI_SHIFT = 32;
+    private static final int CHUNK_BYTES = S * BITS / 8;
+    private static final boolean VECTOR = fieldsFit(BITS, HI_SHIFT);
+    private static final IntVector SHIFTS = VECTOR ? fieldShifts(BITS, HI_SHIFT) : null;
+    private static final VectorMask<Integer> HI_LANES = VECTOR ? fieldHiLanes(BITS) : null;
+
+    private Packed4Bit() {
+    }
+
+    @Override
+    public int bits() {
+        return BITS;
+    }
+
+    @Override
+    public void pack(int[] codes, int off, int length, byte[] dst, int dstOff) {
+        Objects.checkFromIndexSize(off, length, codes.length);
+        Objects.checkFromIndexSize(dstOff, (int) bytes(length), dst.length);
+        for (int k = 0; k < length; k += 2) {
+            int lo = checkCode(codes[off + k], -8, 7, k) + 8;
+            int hi = k + 1 < length ? checkCode(codes[off + k + 1], -8, 7, k + 1) + 8 : 0;
+            dst[dstOff + (k >>> 1)] = (byte) (lo | hi << 4);
+        }
+    }
+
+    @Override
+    int code(byte[] p, int pOff, int i) {
+        return (p[pOff + (i >>> 1)] >>> ((i & 1) << 2) & 15) - 8;
+    }
+
+    private static FloatVector chunk(byte[] p, int off) {
+        return fields(readLE(p, off, CHUNK_BYTES), HI_SHIFT, HI_LANES, SHIFTS, MASK, BIAS);
+    }
+
+    @Override
+    public float dot(byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff) {
+        check(p, pOff, scales, sOff, g, n, x, xOff);
+        FloatVector acc = FloatVector.zero(F);
+        float tail = 0f;
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0 && m >= S) {
+                FloatVector qx = FloatVector.zero(F);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) {
+                    qx = chunk(p, off).fma(FloatVector.fromArray(F, x, xOff + e0 + i), qx);
+                }
+                acc = qx.fma(FloatVector.broadcast(F, scale), acc);
+            }
+            float t = 0f;
+            for (; i < m; i++) t += code(p, pOff, e0 + i) * x[xOff + e0 + i];
+            tail = Math.fma(scale, t, tail);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + tail;
+    }
+
+    @Override
+    public void axpy(float alpha, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
+        check(p, pOff, scales, sOff, g, n, y, yOff);
+        FloatVector av = FloatVector.broadcast(F, alpha);
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0) {
+                FloatVector sv = FloatVector.broadcast(F, scale);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) {
+                    int at = yOff + e0 + i;
+                    chunk(p, off).mul(sv).fma(av, FloatVector.fromArray(F, y, at)).intoArray(y, at);
+                }
+            }
+            for (; i < m; i++) y[yOff + e0 + i] = Math.fma(alpha, scale * code(p, pOff, e0 + i), y[yOff + e0 + i]);
+        }
+    }
+}

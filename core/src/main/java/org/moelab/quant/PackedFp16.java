@@ -1,0 +1,139 @@
+package org.moelab.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * b = 16: the values themselves as IEEE binary16, two bytes each, little-endian. No scales (the
+ * {@code scales}/{@code groupSize} arguments are ignored and may be null/0).
+ * <pre>
+ *   byte 2i:    h[i] bits 7-0   (mantissa bits 7-0)
+ *   byte 2i+1:  h[i] bits 15-8  (sign, 5 exponent bits, mantissa bits 9-8)
+ *   codes are the bit patterns h ∈ [0, 0xFFFF];  bytes(n) = 2n;  dequant(i) = Float.float16ToFloat(h[i])
+ * </pre>
+ * Fast path: the Vector API has no half-float conversion, so lanes widen to int and rebuild the float bits:
+ * {@code intBitsToFloat((h & 0x7FFF) << 13) · 2^112} is exact for zeros, subnormals and normals; exponent
+ * 31 (inf/NaN) is patched to float exponent 255; the sign is OR-ed back.
+ */
+public final class PackedFp16 implements PackedLayout {
+
+    public static final PackedFp16 INSTANCE = new PackedFp16();
+    static final VectorSpecies<Float> F = GroupedLayout.F;
+    static final VectorSpecies<Integer> I = GroupedLayout.I;
+    private static final int S = F.length();
+    private static final boolean VECTOR = S >= 4;
+    private static final VectorSpecies<Short> H = VECTOR ? VectorSpecies.of(short.class, VectorShape.forBitSize(S * 16)) : null;
+    private static final float TWO_112 = 0x1p112f;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private PackedFp16() {
+    }
+
+    @Override
+    public int bits() {
+        return 16;
+    }
+
+    @Override
+    public long bytes(int length) {
+        if (length < 0) throw new IllegalArgumentException("length " + length);
+        return 2L * length;
+    }
+
+    @Override
+    public void pack(int[] codes, int off, int length, byte[] dst, int dstOff) {
+        Objects.checkFromIndexSize(off, length, codes.length);
+        Objects.checkFromIndexSize(dstOff, Math.toIntExact(bytes(length)), dst.length);
+        for (int i = 0; i < length; i++) {
+            int h = codes[off + i];
+            if (h < 0 || h > 0xFFFF) throw new IllegalArgumentException("fp16 code " + h + " at element " + i + " is outside [0, 0xFFFF]");
+            dst[dstOff + 2 * i] = (byte) h;
+            dst[dstOff + 2 * i + 1] = (byte) (h >>> 8);
+        }
+    }
+
+    @Override
+    public void unpack(byte[] packed, int pOff, int length, int[] codes, int cOff) {
+        checkPacked(packed, pOff, length);
+        Objects.checkFromIndexSize(cOff, length, codes.length);
+        for (int i = 0; i < length; i++) codes[cOff + i] = half(packed, pOff, i);
+    }
+
+    private static int half(byte[] p, int pOff, int i) {
+        return (p[pOff + 2 * i] & 0xFF) | (p[pOff + 2 * i + 1] & 0xFF) << 8;
+    }
+
+    private void checkPacked(byte[] packed, int pOff, int length) {
+        Objects.checkFromIndexSize(pOff, Math.toIntExact(bytes(length)), packed.length);
+    }
+
+    /** S fp16 values from seg[byteOff ..] as floats; bit-exact with {@link Float#float16ToFloat}. */
+    static FloatVector chunk(MemorySegment seg, long byteOff) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, byteOff, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector em = h.lanewise(VectorOperators.AND, 0x7FFF);
+        IntVector sign = h.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+        IntVector finite = shifted.reinterpretAsFloats().mul(TWO_112).reinterpretAsInts();
+        VectorMask<Integer> special = em.compare(VectorOperators.GE, 0x7C00);
+        IntVector bits = finite.blend(shifted.lanewise(VectorOperators.OR, 0x7F800000), special);
+        return bits.lanewise(VectorOperators.OR, sign).reinterpretAsFloats();
+    }
+
+    @Override
+    public float dot(byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] x, int xOff) {
+        checkPacked(p, pOff, n);
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        int i = 0;
+        float sum = 0f;
+        if (VECTOR && n >= S) {
+            MemorySegment seg = MemorySegment.ofArray(p);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i + S <= n; i += S) {
+                acc = chunk(seg, pOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) sum = Math.fma(Float.float16ToFloat((short) half(p, pOff, i)), x[xOff + i], sum);
+        return sum;
+    }
+
+    @Override
+    public float dotScalar(byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] x, int xOff) {
+        checkPacked(p, pOff, n);
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += (double) Float.float16ToFloat((short) half(p, pOff, i)) * x[xOff + i];
+        return (float) sum;
+    }
+
+    @Override
+    public void axpy(float alpha, byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] y, int yOff) {
+        checkPacked(p, pOff, n);
+        Objects.checkFromIndexSize(yOff, n, y.length);
+        int i = 0;
+        if (VECTOR) {
+            MemorySegment seg = MemorySegment.ofArray(p);
+            FloatVector av = FloatVector.broadcast(F, alpha);
+            for (; i + S <= n; i += S) {
+                chunk(seg, pOff + 2L * i).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) y[yOff + i] = Math.fma(alpha, Float.float16ToFloat((short) half(p, pOff, i)), y[yOff + i]);
+    }
+
+    @Override
+    public void axpyScalar(float alpha, byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] y, int yOff) {
+        checkPacked(p, pOff, n);
+        Objects.checkFromIndexSize(yOff, n, y.length);
+        for (int i = 0; i < n; i++) y[yOff + i] = Math.fma(alpha, Float.float16ToFloat((short) half(p, pOff, i)), y[yOff + i]);
+    }
+}

@@ -1,0 +1,85 @@
+package org.moelab.linalg;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.lapack.LAPACK;
+import org.netlib.util.intW;
+
+/**
+ * {@link SpectralCompute} on BLAS {@code dsyrk} and LAPACK {@code dsyevd} (dev.ludovic.netlib picks the
+ * system OpenBLAS when present, its pure-Java port otherwise). Fortran is column-major: a row-major
+ * (rows, cols) buffer is the column-major (cols, rows) matrix Aᵀ, which is what the trans flags below use.
+ */
+final class NetlibSpectralCompute implements SpectralCompute {
+
+    static final NetlibSpectralCompute INSTANCE = new NetlibSpectralCompute();
+
+    private NetlibSpectralCompute() {
+    }
+
+    /** Which BLAS implementation netlib loaded (for logs and benchmark headers). */
+    static String implementation() {
+        return BLAS.getInstance().getClass().getSimpleName() + " / " + LAPACK.getInstance().getClass().getSimpleName();
+    }
+
+    @Override
+    public void addGramOfColumns(float[] a, int rows, int cols, double[] g) {
+        check(a, rows, cols, g, cols);
+        // column-major X = Aᵀ (cols, rows), lda = cols; AᵀA = X·Xᵀ → trans "N", n = cols, k = rows.
+        BLAS.getInstance().dsyrk("U", "N", cols, rows, 1.0, toDouble(a), cols, 1.0, g, cols);
+        symmetrize(g, cols);
+    }
+
+    @Override
+    public void addGramOfRows(float[] a, int rows, int cols, double[] g) {
+        check(a, rows, cols, g, rows);
+        // column-major X = Aᵀ (cols, rows), lda = cols; A·Aᵀ = Xᵀ·X → trans "T", n = rows, k = cols.
+        BLAS.getInstance().dsyrk("U", "T", rows, cols, 1.0, toDouble(a), cols, 1.0, g, rows);
+        symmetrize(g, rows);
+    }
+
+    @Override
+    public SymmetricEigen eigen(double[] g, int n) {
+        if (g.length != (long) n * n) throw new IllegalArgumentException("matrix is not (" + n + ", " + n + ")");
+        double[] a = g.clone(); // symmetric: row- and column-major agree
+        double[] w = new double[n];
+        LAPACK lapack = LAPACK.getInstance();
+        intW info = new intW(0);
+        double[] work = new double[1];
+        int[] iwork = new int[1];
+        lapack.dsyevd("V", "U", n, a, Math.max(1, n), w, work, -1, iwork, -1, info);
+        if (info.val != 0) throw new IllegalStateException("dsyevd workspace query failed: info " + info.val);
+        work = new double[(int) work[0]];
+        iwork = new int[iwork[0]];
+        lapack.dsyevd("V", "U", n, a, Math.max(1, n), w, work, work.length, iwork, iwork.length, info);
+        if (info.val != 0) {
+            throw new IllegalStateException("dsyevd did not converge (info " + info.val + "); is the Gram matrix finite?");
+        }
+        // LAPACK: ascending values, eigenvector j = column j = a[j·n, (j+1)·n) in column-major.
+        double[] values = new double[n];
+        double[] vectors = new double[n * n];
+        for (int k = 0; k < n; k++) {
+            int j = n - 1 - k;
+            values[k] = w[j];
+            System.arraycopy(a, j * n, vectors, k * n, n);
+        }
+        return new SymmetricEigen(n, values, vectors);
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+
+    /** dsyrk wrote the upper triangle (column-major), i.e. g[j·n + i] for i ≤ j; mirror it. */
+    private static void symmetrize(double[] g, int n) {
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i < j; i++) g[i * n + j] = g[j * n + i];
+        }
+    }
+
+    private static void check(float[] a, int rows, int cols, double[] g, int order) {
+        if (a.length != (long) rows * cols) throw new IllegalArgumentException("matrix has " + a.length + " values, not " + rows + "×" + cols);
+        if (g.length != (long) order * order) throw new IllegalArgumentException("Gram accumulator is not (" + order + ", " + order + ")");
+    }
+}

@@ -1,0 +1,79 @@
+package org.moelab.linalg;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** BLAS/LAPACK Gram and eigensolve against brute-force loops and the eigen equation. */
+class SpectralComputeTest {
+
+    private final SpectralCompute cpu = SpectralCompute.cpu();
+
+    private static float[] random(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+
+    @Test
+    void gramOfColumnsAccumulatesATransposeA() {
+        Random rnd = new Random(1);
+        int rows = 7, cols = 5;
+        float[] a = random(rnd, rows * cols);
+        float[] b = random(rnd, rows * cols);
+        double[] g = new double[cols * cols];
+        cpu.addGramOfColumns(a, rows, cols, g);
+        cpu.addGramOfColumns(b, rows, cols, g);
+        for (int i = 0; i < cols; i++) {
+            for (int j = 0; j < cols; j++) {
+                double want = 0;
+                for (int r = 0; r < rows; r++) want += (double) a[r * cols + i] * a[r * cols + j] + (double) b[r * cols + i] * b[r * cols + j];
+                assertEquals(want, g[i * cols + j], 1e-12 * Math.max(1, Math.abs(want)), "G[" + i + "," + j + "]");
+            }
+        }
+    }
+
+    @Test
+    void gramOfRowsAccumulatesAATranspose() {
+        Random rnd = new Random(2);
+        int rows = 4, cols = 9;
+        float[] a = random(rnd, rows * cols);
+        double[] g = new double[rows * rows];
+        cpu.addGramOfRows(a, rows, cols, g);
+        cpu.addGramOfRows(a, rows, cols, g);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < rows; j++) {
+                double want = 0;
+                for (int c = 0; c < cols; c++) want += 2.0 * a[i * cols + c] * a[j * cols + c];
+                assertEquals(want, g[i * rows + j], 1e-12 * Math.max(1, Math.abs(want)));
+            }
+        }
+    }
+
+    @Test
+    void eigenSatisfiesTheEigenEquationSortedLargestFirst() {
+        Random rnd = new Random(3);
+        int n = 12;
+        double[] g = new double[n * n];
+        cpu.addGramOfColumns(random(rnd, 20 * n), 20, n, g);
+        double[] before = g.clone();
+        SymmetricEigen eig = cpu.eigen(g, n);
+        assertEquals(java.util.Arrays.toString(before), java.util.Arrays.toString(g), "input must not be modified");
+        for (int k = 0; k < n; k++) {
+            if (k > 0) assertTrue(eig.values()[k] <= eig.values()[k - 1], "values sorted descending");
+            for (int i = 0; i < n; i++) {
+                double gv = 0;
+                for (int j = 0; j < n; j++) gv += g[i * n + j] * eig.vectors()[k * n + j];
+                assertEquals(eig.values()[k] * eig.vectors()[k * n + i], gv, 1e-9 * eig.values()[0]);
+            }
+            for (int l = 0; l < n; l++) {
+                double dot = 0;
+                for (int j = 0; j < n; j++) dot += eig.vectors()[k * n + j] * eig.vectors()[l * n + j];
+                assertEquals(k == l ? 1 : 0, dot, 1e-12);
+            }
+        }
+    }
+}

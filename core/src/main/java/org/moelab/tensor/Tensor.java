@@ -96,6 +96,16 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return new Tensor(name, DType.F32, shape, seg);
     }
 
+    /** Rounds a heap float array (row-major) to bf16 (round-to-nearest-even) as a BF16 tensor. */
+    public static Tensor ofBf16(String name, float[] values, long... shape) {
+        if (elementsOf(shape) != values.length) {
+            throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + Arrays.toString(shape));
+        }
+        MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 2]);
+        for (int i = 0; i < values.length; i++) seg.set(SHORT_LE, i * 2L, org.moelab.checkpoint.CheckpointWriter.toBf16(values[i]));
+        return new Tensor(name, DType.BF16, shape, seg);
+    }
+
     @Override
     public String toString() {
         return name + " " + dtype + Arrays.toString(shape);

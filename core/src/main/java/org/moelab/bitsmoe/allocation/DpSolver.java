@@ -96,6 +96,9 @@ final class DpSolver {
                             + "(convex-hull greedy, reports its LP gap) or raise dpCellLimit", in.units, r.capacity + 1,
                     (double) cells, (double) cellLimit));
         }
+        if (in.units == 0) {
+            return new Result(new int[0], 0.0, 0); // nothing to allocate (run() would divide by zero)
+        }
         return new DpSolver(in, r.w, (int) r.capacity, progress).run(cells);
     }
 

@@ -9,9 +9,10 @@ import java.util.PriorityQueue;
  * with more bits and no lower cost are already gone). Every unit starts at its smallest size; then the
  * increment with the best slope −Δcost/Δbits over all units is taken while it fits (a priority queue of
  * each unit's next hull increment; hull slopes fall, so this walks the increments in global slope
- * order). The first increment that does not fit is the LP's fractional item: the LP bound is the value
- * at that moment minus that fraction of its saving. The greedy then keeps taking later increments of
- * other units that still fit (the unit whose increment failed stops), which can only lower its cost.
+ * order). The first increment that does not fit is the LP's fractional item: the LP bound is the cost
+ * at that moment with that unit a fraction (left bits / increment bits) of the way along its increment.
+ * The greedy then keeps taking later increments of other units that still fit (the unit whose increment
+ * failed stops), which can only lower its cost.
  */
 final class HullGreedySolver {
 
@@ -44,11 +45,9 @@ final class HullGreedySolver {
         }
         int[] at = new int[units];
         long left = capBits;
-        double value = 0;
         for (int u = 0; u < units; u++) {
             at[u] = hullStart[u];
             left -= in.weight[hull[at[u]]];
-            value += in.cost[hull[at[u]]];
         }
         double[] slope = new double[units];
         PriorityQueue<Integer> queue = new PriorityQueue<>(Math.max(1, units), (a, b) -> {
@@ -67,25 +66,33 @@ final class HullGreedySolver {
             int from = hull[at[u]];
             int to = hull[at[u] + 1];
             long dw = in.weight[to] - in.weight[from];
-            double saving = in.cost[from] - in.cost[to];
             if (dw <= left) {
                 left -= dw;
-                value -= saving;
                 at[u]++;
                 if (at[u] + 1 < hullStart[u + 1]) {
                     slope[u] = slope(in, hull[at[u]], hull[at[u] + 1]);
                     queue.add(u);
                 }
             } else if (Double.isNaN(lpBound)) {
-                lpBound = value - saving * ((double) left / dw);
+                // The LP optimum: every unit at its current hull point, the failing unit a fraction f
+                // of the way to its next one. Summed from the (non-negative) costs rather than as
+                // value − f·saving, which cancels catastrophically when costs fall by orders of magnitude.
+                // Summed in unit order like the final value, so that f = 0 gives exactly that value.
+                double f = (double) left / dw;
+                lpBound = 0;
+                for (int v = 0; v < units; v++) {
+                    lpBound += v == u ? (1 - f) * in.cost[from] + f * in.cost[to] : in.cost[hull[at[v]]];
+                }
             }
+        }
+        int[] choice = new int[units];
+        double value = 0;
+        for (int u = 0; u < units; u++) {
+            choice[u] = hull[at[u]];
+            value += in.cost[choice[u]];
         }
         if (Double.isNaN(lpBound)) {
             lpBound = value; // every hull increment fitted: the greedy is the unconstrained optimum
-        }
-        int[] choice = new int[units];
-        for (int u = 0; u < units; u++) {
-            choice[u] = hull[at[u]];
         }
         return new Result(choice, value, Math.min(lpBound, value));
     }

@@ -1,0 +1,148 @@
+package org.moelab.bitsmoe;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.moelab.Progress;
+import org.moelab.TestData;
+import org.moelab.bitsmoe.allocation.AllocationPlan;
+import org.moelab.bitsmoe.allocation.AllocationProblem;
+import org.moelab.bitsmoe.calibration.CalibrationCorpus;
+import org.moelab.bitsmoe.calibration.CalibrationSet;
+import org.moelab.bitsmoe.calibration.LayerStatistics;
+import org.moelab.bitsmoe.cost.CostModel;
+import org.moelab.bitsmoe.decomposition.LayerDecomposition;
+import org.moelab.bitsmoe.execution.Component;
+import org.moelab.bitsmoe.execution.DenseComponent;
+import org.moelab.bitsmoe.execution.FactorizedExperts;
+import org.moelab.eval.Perplexity;
+import org.moelab.model.ModelLoader;
+import org.moelab.model.MoeModel;
+import org.moelab.runtime.InferenceSession;
+import org.moelab.runtime.Transformer;
+import org.moelab.tokenizer.MoeTokenizer;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * BitsMoE end to end on the teaching model: exactness at r = H and 16 bits, packed = dequantized, and
+ * perplexity on wiki.test.raw (first 8192 tokens, window 256) falling as the budget grows.
+ * Calibration: 32 × 256 tokens of the training corpora (a smaller set than the CLI's 128 × 512 default, for time).
+ */
+class BitsMoeTeachingModelTest {
+
+    static MoeModel model;
+    static int[] wiki;
+    static List<LayerDecomposition> decompositions;
+    static List<CostModel.ProjectionCosts> costs;
+    static Map<Integer, LayerStatistics> stats;
+
+    @BeforeAll
+    static void prepare() throws Exception {
+        model = ModelLoader.load(TestData.teachingModel());
+        CalibrationSet calibration;
+        try (MoeTokenizer tok = MoeTokenizer.load(TestData.teachingModel())) {
+            wiki = tok.encode(Files.readString(TestData.repo().resolve("data/wikitext2/wiki.test.raw")));
+            calibration = CalibrationCorpus.sample(tok, CalibrationCorpus.DEFAULT_FILES.stream()
+                    .map(f -> TestData.repo().resolve(f)).toList(), 32, 256, 1234, 0.05);
+        }
+        BitsMoe b = new BitsMoe(BitsMoeOptions.defaults(3));
+        decompositions = b.decompose(model, Progress.NONE);
+        stats = b.calibrate(model, decompositions, calibration, Progress.NONE);
+        costs = b.costs(decompositions, stats, Progress.NONE);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static float[] lastLogits(Transformer t, int[] ids) {
+        InferenceSession s = t.newSession();
+        float[] logits = s.feedAll(ids);
+        int v = t.config().vocabSize();
+        return java.util.Arrays.copyOfRange(logits, logits.length - v, logits.length);
+    }
+
+    static double ppl(Transformer t) {
+        return Perplexity.compute(t, wiki, 256, 8192, Progress.NONE).ppl();
+    }
+
+    static List<QuantizedLayer> quantize(BitsMoeOptions o) {
+        BitsMoe b = new BitsMoe(o);
+        AllocationProblem p = b.problem(model, costs);
+        AllocationPlan plan = b.allocate(p, Progress.NONE);
+        System.out.println("plan " + o.bits() + ": " + plan.summary() + " histogram " + plan.histogram());
+        return b.pack(decompositions, plan, Progress.NONE);
+    }
+
+    @Test
+    void fullRankAtSixteenBitsEqualsTheFpModel() {
+        List<QuantizedLayer> q = quantize(BitsMoeOptions.defaults(16).withCandidates(16).withBasisBf16(false));
+        int[] ids = java.util.Arrays.copyOf(wiki, 64);
+        float[] fp = lastLogits(new Transformer(model), ids);
+        float[] bm = lastLogits(new Transformer(model, BitsMoe.blocks(model, q)), ids);
+        double worst = 0;
+        for (int i = 0; i < fp.length; i++) worst = Math.max(worst, Math.abs(fp[i] - bm[i]));
+        System.out.println("r = H, 16 bits: max |Δlogit| = " + worst);
+        assertTrue(worst <= 1e-3, "max abs logit difference " + worst);
+    }
+
+    @Test
+    void packedExecutionEqualsDequantizedDense() {
+        List<QuantizedLayer> packed = quantize(BitsMoeOptions.defaults(2.5));
+        List<QuantizedLayer> dense = new ArrayList<>();
+        for (QuantizedLayer l : packed) {
+            dense.add(new QuantizedLayer(l.layer(), l.rank(), l.hidden(), l.gateBasis(), l.upBasis(), l.downBasis(), l.basisBf16(),
+                    dequantized(l.gate()), dequantized(l.up()), dequantized(l.down())));
+        }
+        int[] ids = java.util.Arrays.copyOfRange(wiki, 100, 164);
+        float[] a = lastLogits(new Transformer(model, BitsMoe.blocks(model, packed)), ids);
+        float[] b = lastLogits(new Transformer(model, BitsMoe.blocks(model, dense)), ids);
+        double num = 0, den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num = Math.max(num, Math.abs(a[i] - b[i]));
+            den = Math.max(den, Math.abs(b[i]));
+        }
+        assertTrue(num / den <= 1e-4, "packed vs dequantized: max rel diff " + num / den);
+    }
+
+    static FactorizedExperts dequantized(FactorizedExperts f) {
+        Component[] c = new Component[f.components().length];
+        for (int u = 0; u < c.length; u++) {
+            Component p = f.components()[u];
+            if (p == null) continue;
+            float[] v = new float[f.intermediate()];
+            float[] e = new float[f.intermediate()];
+            for (int i = 0; i < v.length; i++) {
+                e[i] = 1;
+                v[i] = p.dot(e, 0);
+                e[i] = 0;
+            }
+            c[u] = new DenseComponent(v, p.bits());
+        }
+        return new FactorizedExperts(f.experts(), f.rank(), f.intermediate(), f.scales(), c);
+    }
+
+    @Test
+    void perplexityFallsAsTheBudgetGrowsAndFourBitsIsWithinFivePercentOfFp() {
+        double fp = ppl(new Transformer(model));
+        double prev = Double.POSITIVE_INFINITY;
+        StringBuilder table = new StringBuilder("FP " + fp);
+        for (double bits : new double[] {2.0, 2.5, 3.0, 4.0}) {
+            double p = ppl(new Transformer(model, BitsMoe.blocks(model, quantize(BitsMoeOptions.defaults(bits)))));
+            table.append(String.format(java.util.Locale.ROOT, " | %.1f bits %.3f", bits, p));
+            assertTrue(p < prev, "ppl must fall as bits grow: " + table);
+            prev = p;
+        }
+        System.out.println("wiki.test.raw ppl: " + table);
+        assertTrue(prev <= fp * 1.05, "4 bits must be within 5% of FP: " + table);
+        assertEquals(fp, fp);
+    }
+}

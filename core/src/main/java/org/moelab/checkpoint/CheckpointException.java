@@ -23,7 +23,8 @@ public class CheckpointException extends RuntimeException {
         DUPLICATE_TENSOR,
         MISSING_TENSOR,
         BAD_CONFIG,
-        UNSUPPORTED_ARCHITECTURE
+        UNSUPPORTED_ARCHITECTURE,
+        BAD_ARTIFACT
     }
 
     private final Problem problem;

@@ -29,19 +29,24 @@ public final class ModelLoader {
 
     /** As {@link #load(Path)}; without {@code routedExperts} the routed expert tensors are not required. */
     public static MoeModel load(Path dir, boolean routedExperts) {
+        return load(dir, l -> routedExperts);
+    }
+
+    /** As {@link #load(Path)}, reading routed experts only for the layers {@code routedExpertsAt} accepts. */
+    public static MoeModel load(Path dir, java.util.function.IntPredicate routedExpertsAt) {
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(Problem.FILE_UNREADABLE, dir, null, "not a model directory");
         }
         Path config = dir.resolve("config.json");
         ModelConfig cfg = readConfig(config);
         Checkpoint cp = Checkpoint.openDirectory(dir);
-        return assemble(dir, cfg, cp, routedExperts);
+        return assemble(dir, cfg, cp, routedExpertsAt);
     }
 
     /** A config file and explicit weight files (fixtures keep several models in one folder). */
     public static MoeModel load(Path configFile, List<Path> weightFiles) {
         ModelConfig cfg = readConfig(configFile);
-        return assemble(configFile.getParent(), cfg, Checkpoint.openFiles(weightFiles), true);
+        return assemble(configFile.getParent(), cfg, Checkpoint.openFiles(weightFiles), l -> true);
     }
 
     public static ModelConfig readConfig(Path configFile) {
@@ -72,11 +77,11 @@ public final class ModelLoader {
         return new Parsed(family, family.config(new ConfigReader(root, configFile)));
     }
 
-    private static MoeModel assemble(Path source, ModelConfig cfg, Checkpoint cp, boolean routedExperts) {
+    private static MoeModel assemble(Path source, ModelConfig cfg, Checkpoint cp, java.util.function.IntPredicate routedExperts) {
         try {
             ModelFamily family = ModelFamilies.forType(cfg.modelType(), source);
             List<LayerWeights> layers = new ArrayList<>();
-            for (int l = 0; l < cfg.layers(); l++) layers.add(family.layer(cp, cfg, l, routedExperts));
+            for (int l = 0; l < cfg.layers(); l++) layers.add(family.layer(cp, cfg, l, routedExperts.test(l)));
             Tensor embed = cp.get(family.embeddingName(), cfg.vocabSize(), cfg.hidden());
             Tensor head = cfg.tiedEmbeddings() && !cp.has(family.lmHeadName())
                     ? embed : cp.get(family.lmHeadName(), cfg.vocabSize(), cfg.hidden());

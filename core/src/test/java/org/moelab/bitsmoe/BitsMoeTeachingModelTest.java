@@ -90,8 +90,41 @@ class BitsMoeTeachingModelTest {
         float[] bm = lastLogits(new Transformer(model, BitsMoe.blocks(model, q)), ids);
         double worst = 0;
         for (int i = 0; i < fp.length; i++) worst = Math.max(worst, Math.abs(fp[i] - bm[i]));
-        System.out.println("r = H, 16 bits: max |Δlogit| = " + worst);
-        assertTrue(worst <= 1e-3, "max abs logit difference " + worst);
+        double top = 0;
+        for (float v : fp) top = Math.max(top, Math.abs(v));
+        System.out.println("r = H, 16 bits: max |Δlogit| = " + worst + " (max |logit| " + top + ")");
+        // 16 bits = fp16 storage of s and of each unit vector (methods.md §1.2): two roundings of relative
+        // 2^-12 each. The exact path (fullRankWithFp32FactorsIsExact) is within 1e-4; fp16 storage is held to
+        // 2.5e-4 of the largest logit (measured: 1.7e-3 absolute, 1.6e-4 relative on this prompt).
+        assertTrue(worst <= 2.5e-4 * top, "max abs logit difference " + worst + " vs max |logit| " + top);
+    }
+
+    @Test
+    void fullRankWithFp32FactorsIsExact() {
+        // The factorized path itself (no storage rounding): fp32 bases, fp32 s and fp32 unit vectors.
+        List<QuantizedLayer> exact = new ArrayList<>();
+        for (LayerDecomposition d : decompositions) {
+            exact.add(new QuantizedLayer(d.layer(), d.gate().rank(), d.gate().hidden(), d.gate().basis(), d.up().basis(),
+                    d.down().basis(), false, fp32(d.gate()), fp32(d.up()), fp32(d.down())));
+        }
+        int[] ids = java.util.Arrays.copyOf(wiki, 64);
+        float[] fp = lastLogits(new Transformer(model), ids);
+        float[] bm = lastLogits(new Transformer(model, BitsMoe.blocks(model, exact)), ids);
+        double worst = 0, top = 0;
+        for (int i = 0; i < fp.length; i++) {
+            worst = Math.max(worst, Math.abs(fp[i] - bm[i]));
+            top = Math.max(top, Math.abs(fp[i]));
+        }
+        System.out.println("r = H, fp32 factors: max |Δlogit| = " + worst + " (max |logit| " + top + ")");
+        assertTrue(worst <= 1e-4, "max abs logit difference " + worst);
+    }
+
+    static FactorizedExperts fp32(org.moelab.bitsmoe.decomposition.ProjectionFactors f) {
+        Component[] c = new Component[f.experts() * f.rank()];
+        for (int u = 0; u < c.length; u++) {
+            c[u] = new DenseComponent(java.util.Arrays.copyOfRange(f.units(), u * f.intermediate(), (u + 1) * f.intermediate()), 32);
+        }
+        return new FactorizedExperts(f.experts(), f.rank(), f.intermediate(), f.scales(), c);
     }
 
     @Test

@@ -82,6 +82,20 @@ class PackedVectorTest {
         assertEquals(q, v.toQuantized());
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 4, 8, 16})
+    void emptyVectorHasNothingToStore(int bits) {
+        QuantizedVector q = new SymmetricGroupQuantizer().quantize(new float[] {1f, 2f, 3f}, 2, 0, bits);
+        assertEquals(0, q.length());
+        assertEquals(0, q.codes().length);
+        assertEquals(0, q.scales().length);
+        PackedVector v = PackedVector.fromQuantized(q);
+        assertEquals(0, v.bytes().length);
+        assertEquals(new PackedVector.StorageBits(0, 0), v.storageBits());
+        assertEquals(0f, v.dot(new float[0], 0));
+        assertEquals(q, v.toQuantized());
+    }
+
     @Test
     void constructorRejectsInconsistentSizes() {
         PackedLayout l4 = Packed4Bit.INSTANCE;

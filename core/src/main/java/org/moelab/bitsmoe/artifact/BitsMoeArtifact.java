@@ -1,0 +1,243 @@
+package org.moelab.bitsmoe.artifact;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.moelab.Progress;
+import org.moelab.bitsmoe.BitsMoe;
+import org.moelab.bitsmoe.BitsMoeOptions;
+import org.moelab.bitsmoe.QuantizedLayer;
+import org.moelab.bitsmoe.allocation.AllocationPlan;
+import org.moelab.bitsmoe.calibration.CalibrationSet;
+import org.moelab.checkpoint.Checkpoint;
+import org.moelab.checkpoint.CheckpointException;
+import org.moelab.checkpoint.CheckpointException.Problem;
+import org.moelab.checkpoint.CheckpointWriter;
+import org.moelab.model.ExpertWeights;
+import org.moelab.model.LayerWeights;
+import org.moelab.model.ModelLoader;
+import org.moelab.model.MoeModel;
+import org.moelab.runtime.MoeLayer;
+import org.moelab.runtime.Transformer;
+import org.moelab.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A BitsMoE-quantized model on disk: a directory any safetensors reader can open.
+ * <pre>
+ *   config.json, tokenizer files      copied from the source model
+ *   model.safetensors                 every source tensor except the quantized layers' routed experts, plus per
+ *                                     quantized layer l and projection p ∈ {gate, up, down}, prefix bitsmoe.layers.l.p.:
+ *       basis        (r, H)  BF16|F32  shared directions (row k = v_k, or u_k for down)
+ *       s            (E, r)  F16       component scalars s_{e,k} (0 where dropped)
+ *       bits         (E, r)  U8        width of each component (0 = dropped, stored as nothing)
+ *       q{b}         (bytes) U8        packed payloads of the width-b components, in (e, k) order
+ *       q{b}.scales  (n)     F16       their fp16 group scales (b ≤ 8)
+ *   moelab.json                       {@link ArtifactManifest}, written last
+ * </pre>
+ * Written into a temporary sibling directory and renamed into place, so a crash leaves either the old
+ * artifact or the new one, never half of one. Loading checks the format, the payload hash and every
+ * table's size, and fails naming what is wrong.
+ */
+public final class BitsMoeArtifact {
+
+    public static final String FORMAT = "moelab.bitsmoe/1";
+    public static final String MANIFEST = "moelab.json";
+    static final List<String> MODEL_FILES = List.of("config.json", "generation_config.json", "tokenizer.json",
+            "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private BitsMoeArtifact() {
+    }
+
+    /** A loaded artifact: the model (routed experts absent where factorized) and its runtime blocks. */
+    public record Loaded(MoeModel model, List<MoeLayer> blocks, ArtifactManifest manifest) implements AutoCloseable {
+        public Transformer transformer() {
+            return new Transformer(model, blocks);
+        }
+
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+
+    public static boolean isArtifact(Path dir) {
+        return Files.isRegularFile(dir.resolve(MANIFEST));
+    }
+
+    /** Writes the artifact to {@code out} atomically; refuses to replace a directory that is not an artifact. */
+    public static ArtifactManifest write(Path out, MoeModel source, BitsMoeOptions options, List<QuantizedLayer> layers,
+                                         AllocationPlan plan, CalibrationSet calibration, Progress progress) {
+        out = out.toAbsolutePath().normalize();
+        if (Files.exists(out) && !isArtifact(out) && !isEmptyDir(out)) {
+            throw new IllegalArgumentException(out + " exists and is not a moelab artifact; refusing to overwrite it");
+        }
+        Set<Integer> quantized = new HashSet<>();
+        layers.forEach(l -> quantized.add(l.layer()));
+        CheckpointWriter w = new CheckpointWriter();
+        copySourceTensors(w, source, quantized);
+        progress.update("write", 1, 3);
+        for (QuantizedLayer l : layers) ArtifactTensors.add(w, l);
+        String sourceSha = Sha256.of(source.checkpoint().files());
+        ArtifactManifest draft = manifest(source, options, layers, plan, calibration, sourceSha, null, 0);
+        metadata(w, draft);
+        Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            for (String f : MODEL_FILES) {
+                Path src = source.source().resolve(f);
+                if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
+            }
+            long bytes = w.write(tmp.resolve(Checkpoint.SINGLE_FILE));
+            progress.update("write", 2, 3);
+            ArtifactManifest m = manifest(source, options, layers, plan, calibration, sourceSha,
+                    Sha256.of(List.of(tmp.resolve(Checkpoint.SINGLE_FILE))), bytes);
+            CheckpointWriter.writeText(tmp.resolve(MANIFEST), JSON.writeValueAsString(m));
+            swapInto(tmp, out);
+            progress.update("write", 3, 3);
+            return m;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write artifact " + out + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                deleteTree(tmp);
+            } catch (IOException ignored) {
+                // best effort; the artifact itself is complete or untouched
+            }
+        }
+    }
+
+    /** Loads an artifact written by {@link #write}; outputs are bit-identical to the in-memory quantized model. */
+    public static Loaded load(Path dir) {
+        ArtifactManifest m = readManifest(dir);
+        Path weights = dir.resolve(Checkpoint.SINGLE_FILE);
+        String sha = Sha256.of(List.of(weights));
+        if (!sha.equals(m.payloadSha256())) {
+            throw new CheckpointException(Problem.BAD_ARTIFACT, weights, null, "SHA-256 " + sha + " does not match "
+                    + MANIFEST + " (" + m.payloadSha256() + "): the file was modified or damaged after it was written");
+        }
+        Set<Integer> quantized = new HashSet<>(m.layers());
+        MoeModel model = ModelLoader.load(dir, l -> !quantized.contains(l));
+        try {
+            List<QuantizedLayer> layers = new ArrayList<>();
+            for (int l : m.layers()) layers.add(ArtifactTensors.read(model, l, m.groupSize()));
+            return new Loaded(model, BitsMoe.blocks(model, layers), m);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    public static ArtifactManifest readManifest(Path dir) {
+        Path f = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(f)) {
+            throw new CheckpointException(Problem.BAD_ARTIFACT, f, null, "not a moelab artifact (no " + MANIFEST + ")");
+        }
+        ArtifactManifest m;
+        try {
+            m = JSON.readValue(f.toFile(), ArtifactManifest.class);
+        } catch (IOException e) {
+            throw new CheckpointException(Problem.BAD_ARTIFACT, f, null, "unreadable manifest: " + e.getMessage(), e);
+        }
+        if (!FORMAT.equals(m.format())) {
+            throw new CheckpointException(Problem.BAD_ARTIFACT, f, null, "format '" + m.format() + "' is not " + FORMAT);
+        }
+        if (m.layers() == null || m.payloadSha256() == null) {
+            throw new CheckpointException(Problem.BAD_ARTIFACT, f, null, "manifest lacks layers or payloadSha256");
+        }
+        return m;
+    }
+
+    private static ArtifactManifest manifest(MoeModel source, BitsMoeOptions o, List<QuantizedLayer> layers, AllocationPlan plan,
+                                             CalibrationSet cal, String sourceSha, String payloadSha, long bytes) {
+        Map<String, Object> options = JSON.convertValue(o, new TypeReference<>() { });
+        return new ArtifactManifest(FORMAT, "bitsmoe", options, plan.budgetAverageBits(), plan.mode().name(),
+                plan.averageBits().payload(), plan.averageBits().plusScales(), plan.averageBits().plusBasis(), bytes,
+                o.groupSize(), layers.isEmpty() ? 0 : layers.getFirst().rank(), o.basisBf16() ? "BF16" : "F32",
+                layers.stream().map(QuantizedLayer::layer).toList(), source.source().toString(), sourceSha,
+                cal == null ? null : cal.name(), cal == null ? null : cal.sha256(), payloadSha, plan.solver().name(),
+                plan.gap(), plan.predictedCost(), "moelab");
+    }
+
+    private static void metadata(CheckpointWriter w, ArtifactManifest m) {
+        Map<String, Object> all = JSON.convertValue(m, new TypeReference<>() { });
+        all.forEach((k, v) -> {
+            if (v == null) return;
+            try {
+                w.metadata(k, v instanceof String s ? s : JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(v));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Every source tensor except the routed experts of the quantized layers, bytes as they are. */
+    private static void copySourceTensors(CheckpointWriter w, MoeModel source, Set<Integer> quantized) {
+        Set<String> skip = new HashSet<>();
+        for (int l : quantized) {
+            LayerWeights lw = source.layers().get(l);
+            for (ExpertWeights e : lw.moe().experts()) {
+                for (Tensor t : List.of(e.gate(), e.up(), e.down())) skip.add(baseName(t.name()));
+            }
+        }
+        List<Tensor> all = new ArrayList<>(source.checkpoint().tensors());
+        all.sort(Comparator.comparing(Tensor::name));
+        for (Tensor t : all) {
+            if (skip.contains(t.name())) continue;
+            w.add(t.name(), t.dtype(), t.shape(), t.data().toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    /** A tensor view's checkpoint name: "experts.gate_up_proj[3][0:128]" → "experts.gate_up_proj". */
+    static String baseName(String name) {
+        int i = name.indexOf('[');
+        return i < 0 ? name : name.substring(0, i);
+    }
+
+    private static boolean isEmptyDir(Path p) {
+        try (Stream<Path> s = Files.list(p)) {
+            return Files.isDirectory(p) && s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Renames tmp to out; an existing artifact at out is moved aside first and deleted after. */
+    private static void swapInto(Path tmp, Path out) throws IOException {
+        Path old = null;
+        if (Files.exists(out)) {
+            old = out.resolveSibling("." + out.getFileName() + ".old-" + ProcessHandle.current().pid());
+            deleteTree(old);
+            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        try {
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            if (old != null) Files.move(old, out, StandardCopyOption.ATOMIC_MOVE);
+            throw e;
+        }
+        if (old != null) deleteTree(old);
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+}

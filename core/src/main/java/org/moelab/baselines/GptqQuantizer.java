@@ -17,6 +17,8 @@ import java.util.List;
  * tokens routed to it and quantizes gate and up; pass 2 collects the down projection's Hessian from the
  * intermediate activations of the quantized gate/up. Experts with fewer routed tokens than
  * {@code minTokenFraction} of the calibration tokens fall back to RTN, and the report says so.
+ * Bit-widths are uniform ({@code Options.gptq().bits()}) unless a {@link BitWidths} gives one per
+ * (layer, expert), as expert-level mixed precision (methods.md §4) needs.
  */
 public final class GptqQuantizer {
 
@@ -32,17 +34,28 @@ public final class GptqQuantizer {
     public record Result(List<List<DequantizedExperts.Expert>> experts, List<LayerReport> layers, double seconds) {
     }
 
+    /** The bit-width of expert e of MoE layer l (GPTQ and its RTN fallback both use it). */
+    @FunctionalInterface
+    public interface BitWidths {
+        int bits(int layer, int expert);
+    }
+
     private GptqQuantizer() {
     }
 
     public static Result quantize(MoeModel model, CalibrationSet set, Options o, Progress progress) {
+        int uniform = o.gptq().bits();
+        return quantize(model, set, o, (l, e) -> uniform, progress);
+    }
+
+    /** As {@link #quantize(MoeModel, CalibrationSet, Options, Progress)} with a bit-width per (layer, expert). */
+    public static Result quantize(MoeModel model, CalibrationSet set, Options o, BitWidths bitWidths, Progress progress) {
         long t0 = System.nanoTime();
         int h = model.config().hidden();
         int inter = model.config().expertIntermediate();
         List<List<DequantizedExperts.Expert>> done = new ArrayList<>();
         for (int l = 0; l < model.layers().size(); l++) done.add(null);
         List<LayerReport> reports = new ArrayList<>();
-        MinMaxGroupQuantizer rtn = new MinMaxGroupQuantizer(o.gptq().bits(), o.gptq().groupSize(), o.gptq().symmetric());
         long minTokens = (long) Math.ceil(o.minTokenFraction() * set.tokens());
         for (int l = 0; l < model.layers().size(); l++) {
             LayerWeights lw = model.layers().get(l);
@@ -56,8 +69,15 @@ public final class GptqQuantizer {
             List<float[]> ups = new ArrayList<>();
             List<Integer> fallbacks = new ArrayList<>();
             double loss = 0;
+            Gptq.Options[] opts = new Gptq.Options[e];
+            MinMaxGroupQuantizer[] rtns = new MinMaxGroupQuantizer[e];
+            for (int ex = 0; ex < e; ex++) {
+                opts[ex] = withBits(o.gptq(), bitWidths.bits(l, ex));
+                rtns[ex] = new MinMaxGroupQuantizer(opts[ex].bits(), opts[ex].groupSize(), opts[ex].symmetric());
+            }
             for (int ex = 0; ex < e; ex++) {
                 ExpertWeights w = lw.moe().experts().get(ex);
+                MinMaxGroupQuantizer rtn = rtns[ex];
                 if (inputs.counts[ex] < Math.max(1, minTokens)) {
                     fallbacks.add(ex);
                     gates.add(Rtn.rtn(rtn, w.gate()));
@@ -65,8 +85,8 @@ public final class GptqQuantizer {
                     continue;
                 }
                 double[] hx = inputs.gptq(ex);
-                Gptq.Result g = Gptq.quantize(DequantizedExperts.floats(w.gate()), inter, h, hx, o.gptq());
-                Gptq.Result u = Gptq.quantize(DequantizedExperts.floats(w.up()), inter, h, hx, o.gptq());
+                Gptq.Result g = Gptq.quantize(DequantizedExperts.floats(w.gate()), inter, h, hx, opts[ex]);
+                Gptq.Result u = Gptq.quantize(DequantizedExperts.floats(w.up()), inter, h, hx, opts[ex]);
                 gates.add(g.weights());
                 ups.add(u.weights());
                 loss += g.loss() + u.loss();
@@ -78,9 +98,9 @@ public final class GptqQuantizer {
                 ExpertWeights w = lw.moe().experts().get(ex);
                 float[] down;
                 if (fallbacks.contains(ex) || mids.counts[ex] == 0) {
-                    down = Rtn.rtn(rtn, w.down());
+                    down = Rtn.rtn(rtns[ex], w.down());
                 } else {
-                    Gptq.Result d = Gptq.quantize(DequantizedExperts.floats(w.down()), h, inter, mids.gptq(ex), o.gptq());
+                    Gptq.Result d = Gptq.quantize(DequantizedExperts.floats(w.down()), h, inter, mids.gptq(ex), opts[ex]);
                     down = d.weights();
                     loss += d.loss();
                 }
@@ -91,6 +111,11 @@ public final class GptqQuantizer {
             progress.update("gptq", l + 1, model.layers().size());
         }
         return new Result(done, reports, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static Gptq.Options withBits(Gptq.Options g, int bits) {
+        if (bits == g.bits()) return g;
+        return new Gptq.Options(bits, g.groupSize(), g.symmetric(), g.percDamp(), g.actOrder(), g.blockSize());
     }
 
     private interface RoutedRows {

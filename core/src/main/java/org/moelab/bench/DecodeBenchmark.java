@@ -36,8 +36,18 @@ public final class DecodeBenchmark {
     }
 
     public static Result run(MoeModel model, int promptTokens, int decodeTokens, int runs, StreamBandwidth.Result bw) {
-        Transformer t = new Transformer(model);
-        int vocab = model.config().vocabSize();
+        double meanContext = promptTokens + decodeTokens / 2.0;
+        Speed s = speed(new Transformer(model), promptTokens, decodeTokens, runs);
+        return new Result(s.decode(), s.prefill(), bytesPerToken(model, null, meanContext), bw, promptTokens, decodeTokens, runs);
+    }
+
+    /** Best-of-runs decode and prefill tokens/s. */
+    public record Speed(double decode, double prefill) {
+    }
+
+    /** Decode and prefill speed of any transformer (FP or quantized blocks), after a JIT warm-up. */
+    public static Speed speed(Transformer t, int promptTokens, int decodeTokens, int runs) {
+        int vocab = t.config().vocabSize();
         int[] prompt = new SplittableRandom(7).ints(promptTokens, 0, vocab).toArray();
         Generator gen = new Generator(t);
         // Warm-up: lets the JIT compile the kernels before anything is timed.
@@ -52,24 +62,28 @@ public final class DecodeBenchmark {
             s.feed(prompt);
             prefill = Math.max(prefill, promptTokens / ((System.nanoTime() - t0) / 1e9));
         }
-        double meanContext = promptTokens + decodeTokens / 2.0;
-        return new Result(decode, prefill, bytesPerToken(model, meanContext), bw, promptTokens, decodeTokens, runs);
+        return new Speed(decode, prefill);
     }
 
     /**
      * Bytes one decode step must read: one embedding row, every layer's attention and router weights,
      * K routed experts (+ shared), the lm_head, and the KV cache (float) at the given context length.
      */
-    public static double bytesPerToken(MoeModel model, double context) {
+    public static double bytesPerToken(MoeModel model, java.util.List<? extends org.moelab.runtime.MoeLayer> blocks, double context) {
         ModelConfig c = model.config();
         double bytes = model.embedding().data().byteSize() / (double) c.vocabSize();
-        for (LayerWeights l : model.layers()) {
+        for (int li = 0; li < model.layers().size(); li++) {
+            LayerWeights l = model.layers().get(li);
             AttentionWeights a = l.attention();
             bytes += size(a.q()) + size(a.k()) + size(a.v()) + size(a.o());
             bytes += size(l.inputNorm()) + size(l.postAttentionNorm());
             bytes += 2.0 * 4 * c.kvDim() * context;
             if (l.isMoe()) {
                 bytes += size(l.moe().router());
+                if (blocks != null && blocks.get(li) instanceof org.moelab.bitsmoe.execution.FactorizedMoeLayer f) {
+                    bytes += f.bytesPerToken(l.moe().topK());
+                    continue;
+                }
                 double perExpert = 0;
                 for (ExpertWeights e : l.moe().experts()) perExpert += size(e.gate()) + size(e.up()) + size(e.down());
                 bytes += perExpert / l.moe().expertCount() * l.moe().topK();

@@ -94,6 +94,42 @@ public final class BitsMoe {
         return Calibration.run(model, set, bases, progress);
     }
 
+    /**
+     * The ROUTE_ALL coverage policy: re-gathers the flagged experts' statistics over every calibration token
+     * of their layer (statistics only, routing unchanged), scaled by the layer's mean routed g², and writes
+     * them into {@code stats}. Routed token counts are left as measured.
+     */
+    public void routeAllForFlagged(MoeModel model, List<LayerDecomposition> decompositions, CalibrationSet set,
+                                   Map<Integer, LayerStatistics> stats, CalibrationCoverage coverage, Progress progress) {
+        Map<Integer, java.util.Set<Integer>> flagged = new java.util.TreeMap<>();
+        coverage.flagged().forEach(f -> flagged.computeIfAbsent(f.layer(), k -> new java.util.TreeSet<>()).add(f.expert()));
+        if (flagged.isEmpty()) return;
+        List<Calibration.LayerBases> bases = new ArrayList<>();
+        for (LayerDecomposition d : decompositions) {
+            if (flagged.containsKey(d.layer())) {
+                bases.add(new Calibration.LayerBases(d.layer(), d.gate().rank(), d.gate().basis(), d.up().basis()));
+            }
+        }
+        Map<Integer, LayerStatistics> all = Calibration.run(model, set, bases, flagged, progress);
+        flagged.forEach((layer, experts) -> {
+            LayerStatistics s = stats.get(layer);
+            LayerStatistics a = all.get(layer);
+            double g = 0;
+            for (double x : s.gSum()) g += x;
+            double meanG = s.totalRouted() == 0 ? 1 : g / s.totalRouted();
+            double w = meanG * meanG;
+            int r = s.rank();
+            int inter = s.intermediate();
+            for (int e : experts) {
+                for (int k = 0; k < r; k++) {
+                    s.gateEnergy()[e * r + k] = w * a.gateEnergy()[e * r + k];
+                    s.upEnergy()[e * r + k] = w * a.upEnergy()[e * r + k];
+                }
+                for (int i = 0; i < inter; i++) s.downDiag()[e * inter + i] = w * a.downDiag()[e * inter + i];
+            }
+        });
+    }
+
     /** Routed tokens per (layer, expert), flagged experts and the policy; {@link CalibrationCoverage#enforce} refuses under MORE_DATA. */
     public CalibrationCoverage coverage(Map<Integer, LayerStatistics> stats) {
         return CalibrationCoverage.of(stats, options.coverageFraction(), options.coveragePolicy());

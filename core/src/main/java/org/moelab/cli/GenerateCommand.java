@@ -1,9 +1,8 @@
 package org.moelab.cli;
 
-import org.moelab.model.MoeModel;
+import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.runtime.Generator;
 import org.moelab.runtime.SamplingOptions;
-import org.moelab.runtime.Transformer;
 import org.moelab.tokenizer.MoeTokenizer;
 import org.moelab.tokenizer.StreamingDecoder;
 import picocli.CommandLine.Command;
@@ -51,15 +50,15 @@ final class GenerateCommand implements Runnable {
             throw new IllegalArgumentException("--temperature must be > 0 (use --greedy for argmax decoding), got " + temperature);
         }
         SamplingOptions sampling = greedy ? SamplingOptions.greedy() : new SamplingOptions(temperature, topP, seed);
-        try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
+        try (BitsMoeArtifact.Loaded lm = model.open(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
             int[] ids = tok.encode(prompt);
             if (ids.length == 0) throw new IllegalArgumentException("--prompt is empty after tokenization");
             PrintStream stream = json ? System.err : System.out;
             stream.print(prompt);
             stream.flush();
             StreamingDecoder decoder = new StreamingDecoder(tok);
-            Generator.Result r = new Generator(new Transformer(m)).generate(ids, maxNew, sampling,
-                    m.config().eosTokenIds(), token -> {
+            Generator.Result r = new Generator(lm.transformer()).generate(ids, maxNew, sampling,
+                    lm.model().config().eosTokenIds(), token -> {
                         stream.print(decoder.accept(token));
                         stream.flush();
                         return true;

@@ -1,6 +1,7 @@
 package org.moelab.cli;
 
 import org.moelab.model.ModelConfig;
+import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.model.MoeModel;
 import org.moelab.tensor.Tensor;
 import picocli.CommandLine.Command;
@@ -23,8 +24,16 @@ final class InfoCommand implements Runnable {
 
     @Override
     public void run() {
-        try (MoeModel m = model.load()) {
-            Map<String, Object> info = describe(m);
+        try (BitsMoeArtifact.Loaded lm = model.open()) {
+            Map<String, Object> info = describe(lm.model());
+            if (lm.quantized()) {
+                var q = lm.manifest();
+                info.put("quantization", q.method() + " " + q.budgetBits() + " bits (" + q.mode() + "), layers " + q.layers());
+                info.put("bits_payload", q.bitsPayload());
+                info.put("bits_with_scales", q.bitsWithScales());
+                info.put("bits_with_basis", q.bitsWithBasis());
+                info.put("source_model", q.sourceModel());
+            }
             if (json) {
                 Json.print(info);
                 return;

@@ -1,7 +1,6 @@
 package org.moelab.cli;
 
-import org.moelab.model.MoeModel;
-import org.moelab.runtime.Transformer;
+import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.tokenizer.MoeTokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -39,14 +38,14 @@ final class LogitsCommand implements Runnable {
 
     @Override
     public void run() {
-        try (MoeModel m = model.load()) {
+        try (BitsMoeArtifact.Loaded lm = model.open()) {
             int[] ids = input.ids;
             MoeTokenizer tok = null;
             if (ids == null || !json) tok = MoeTokenizer.load(model.resolve());
             try {
                 if (ids == null) ids = tok.encode(input.prompt);
                 if (ids.length == 0) throw new IllegalArgumentException("no tokens given");
-                float[] last = new Transformer(m).newSession().feed(ids);
+                float[] last = lm.transformer().newSession().feed(ids);
                 if (json) {
                     Json.print(Map.of("last", last));
                     return;

@@ -1,5 +1,6 @@
 package org.moelab.cli;
 
+import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.model.ModelLoader;
 import org.moelab.model.MoeModel;
 import picocli.CommandLine.Option;
@@ -19,6 +20,17 @@ final class ModelOption {
 
     Path resolve() {
         return model != null ? model : defaultModel();
+    }
+
+    /** The model or quantized artifact at --model, ready to run. */
+    BitsMoeArtifact.Loaded open() {
+        Path dir = resolve();
+        if (!BitsMoeArtifact.isArtifact(dir)) return BitsMoeArtifact.Loaded.plain(load());
+        long t0 = System.nanoTime();
+        BitsMoeArtifact.Loaded a = BitsMoeArtifact.load(dir);
+        Log.info("loaded %s artifact %s (%.2f payload bits/weight, layers %s) in %.0f ms", a.manifest().method(), dir,
+                a.manifest().bitsPayload(), a.manifest().layers(), (System.nanoTime() - t0) / 1e6);
+        return a;
     }
 
     MoeModel load() {

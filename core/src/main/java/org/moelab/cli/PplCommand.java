@@ -1,8 +1,7 @@
 package org.moelab.cli;
 
 import org.moelab.eval.Perplexity;
-import org.moelab.model.MoeModel;
-import org.moelab.runtime.Transformer;
+import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.tokenizer.MoeTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +17,8 @@ import java.util.Map;
 @Command(name = "ppl", mixinStandardHelpOptions = true,
         description = {"Perplexity of a text file: tokenized once, the first --max-tokens kept, split into",
                 "non-overlapping windows, mean NLL of the window-1 predictions per window (methods.md §7).",
-                "With no arguments: the teaching model on its held-out val.txt, as in its reference.json."})
+                "With no arguments: the teaching model on its held-out val.txt, as in its reference.json",
+                "(for a quantized artifact: its source model's val.txt)."})
 final class PplCommand implements Runnable {
 
     @Mixin
@@ -39,18 +39,18 @@ final class PplCommand implements Runnable {
     @Override
     public void run() {
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must be >= 0, got " + maxTokens);
-        Path file = text != null ? text : model.resolve().resolve("val.txt");
+        Path file = text != null ? text : defaultText(model.resolve());
         String content;
         try {
             content = Files.readString(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read --text " + file + ": " + e.getMessage(), e);
         }
-        try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
+        try (BitsMoeArtifact.Loaded lm = model.open(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
             int[] ids = tok.encode(content);
             Log.info("%s: %d tokens", file, ids.length);
             long t0 = System.nanoTime();
-            Perplexity.Result r = Perplexity.compute(new Transformer(m), ids, window, maxTokens, Log.progressBar());
+            Perplexity.Result r = Perplexity.compute(lm.transformer(), ids, window, maxTokens, Log.progressBar());
             double secs = (System.nanoTime() - t0) / 1e9;
             Log.info("%d windows of %d, %d predicted tokens, %.1f s (%.0f tok/s)", r.windows(), window, r.predicted(), secs,
                     r.windows() * window / secs);
@@ -64,5 +64,14 @@ final class PplCommand implements Runnable {
                 System.out.printf("perplexity %.4f  (%s, window %d, %d predicted tokens)%n", r.ppl(), file.getFileName(), window, r.predicted());
             }
         }
+    }
+
+    /** The model's val.txt; for a quantized artifact without one, its source model's. */
+    static Path defaultText(Path dir) {
+        Path v = dir.resolve("val.txt");
+        if (!Files.exists(v) && BitsMoeArtifact.isArtifact(dir)) {
+            v = Path.of(BitsMoeArtifact.readManifest(dir).sourceModel()).resolve("val.txt");
+        }
+        return v;
     }
 }

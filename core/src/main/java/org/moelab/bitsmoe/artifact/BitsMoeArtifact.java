@@ -63,8 +63,20 @@ public final class BitsMoeArtifact {
     private BitsMoeArtifact() {
     }
 
-    /** A loaded artifact: the model (routed experts absent where factorized) and its runtime blocks. */
+    /**
+     * A model ready to run: a plain checkpoint ({@code blocks} and {@code manifest} null) or an artifact (routed
+     * experts absent where factorized, runtime blocks in their place).
+     */
     public record Loaded(MoeModel model, List<MoeLayer> blocks, ArtifactManifest manifest) implements AutoCloseable {
+
+        public static Loaded plain(MoeModel model) {
+            return new Loaded(model, null, null);
+        }
+
+        public boolean quantized() {
+            return manifest != null;
+        }
+
         public Transformer transformer() {
             return new Transformer(model, blocks);
         }

@@ -37,6 +37,17 @@ public final class Calibration {
 
     /** Statistics for every MoE layer that has bases, keyed by layer. */
     public static Map<Integer, LayerStatistics> run(MoeModel model, CalibrationSet set, List<LayerBases> bases, Progress progress) {
+        return run(model, set, bases, Map.of(), progress);
+    }
+
+    /**
+     * As {@link #run(MoeModel, CalibrationSet, List, Progress)}, but for the experts named in
+     * {@code allTokenExperts} (layer → experts) the energies are gathered over <em>every</em> token of the layer,
+     * for statistics only (routing itself is unchanged), each weighted by g = 1; token counts stay the routed
+     * ones. The coverage policy {@code ROUTE_ALL} uses this for experts calibration left (nearly) empty.
+     */
+    public static Map<Integer, LayerStatistics> run(MoeModel model, CalibrationSet set, List<LayerBases> bases,
+                                                    Map<Integer, java.util.Set<Integer>> allTokenExperts, Progress progress) {
         int h = model.config().hidden();
         int inter = model.config().expertIntermediate();
         Map<Integer, LayerStatistics> stats = new TreeMap<>();
@@ -58,7 +69,8 @@ public final class Calibration {
             session.setRoutingObserver(rec);
             session.feed(seq);
             for (LayerBases b : byLayer.values()) {
-                accumulate(model.layers().get(b.layer()), b, rec.of(b.layer()), stats.get(b.layer()), h, inter);
+                accumulate(model.layers().get(b.layer()), b, rec.of(b.layer()), stats.get(b.layer()), h, inter,
+                        allTokenExperts.getOrDefault(b.layer(), java.util.Set.of()));
             }
             progress.update("calibrate", ++done, set.sequences().length);
         }
@@ -94,7 +106,8 @@ public final class Calibration {
     private record Routed(List<float[]> inputs, List<int[]> experts, List<float[]> weights) {
     }
 
-    private static void accumulate(LayerWeights lw, LayerBases b, Routed r, LayerStatistics s, int h, int inter) {
+    private static void accumulate(LayerWeights lw, LayerBases b, Routed r, LayerStatistics s, int h, int inter,
+                                   java.util.Set<Integer> allTokens) {
         int n = r.inputs().size();
         int rank = b.rank();
         float[] x = new float[n * h];
@@ -115,6 +128,11 @@ public final class Calibration {
             float[] g = r.weights().get(t);
             for (int j = 0; j < ex.length; j++) {
                 int id = ex[j];
+                if (allTokens.contains(id)) {
+                    s.tokens()[id]++;
+                    s.gSum()[id] += g[j];
+                    continue;
+                }
                 double g2 = (double) g[j] * g[j];
                 s.tokens()[id]++;
                 s.gSum()[id] += g[j];
@@ -126,6 +144,18 @@ public final class Calibration {
                 }
                 tokensOf.get(id).add(t);
                 gOf.get(id).add(g[j]);
+            }
+        }
+        for (int id : allTokens) { // statistics only: every token of the layer, g = 1
+            for (int t = 0; t < n; t++) {
+                for (int kk = 0; kk < rank; kk++) {
+                    double a = hg[t * rank + kk];
+                    double u = hu[t * rank + kk];
+                    s.gateEnergy()[id * rank + kk] += a * a;
+                    s.upEnergy()[id * rank + kk] += u * u;
+                }
+                tokensOf.get(id).add(t);
+                gOf.get(id).add(1f);
             }
         }
         for (int id = 0; id < e; id++) {

@@ -19,7 +19,12 @@ public record CalibrationCoverage(List<Integer> layers, long[][] tokens, long th
         /** Its energies are raised to a fraction of the layer mean (the cost model's floor). Default. */
         FLOOR,
         /** Refuse to go on: calibrate on more data. */
-        MORE_DATA
+        MORE_DATA,
+        /**
+         * Gather the flagged experts' statistics over every calibration token of their layer (as if all tokens
+         * were routed to them, g = 1, statistics only), scaled to the layer's mean routed g²; the floor still applies.
+         */
+        ROUTE_ALL
     }
 
     public record Flag(int layer, int expert, long tokens) {

@@ -12,6 +12,9 @@ public interface Component {
     /** y[off + i] += a · v̂_i */
     void axpy(float a, float[] y, int off);
 
+    /** Stored bytes: payload plus group scales. */
+    long bytes();
+
     /** Width in bits (1..16); dropped components are not stored at all. */
     int bits();
 }

@@ -14,4 +14,9 @@ public record DenseComponent(float[] values, int bits) implements Component {
     public void axpy(float a, float[] y, int off) {
         VectorDot.axpy(a, values, 0, y, off, values.length);
     }
+
+    @Override
+    public long bytes() {
+        return 4L * values.length;
+    }
 }

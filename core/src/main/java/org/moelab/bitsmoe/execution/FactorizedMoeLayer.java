@@ -29,6 +29,7 @@ public final class FactorizedMoeLayer implements MoeLayer {
     private final DenseExpert shared;
     private final float[] sharedGate;
     private final int hidden;
+    private final long sharedBytes;
     private final int inter;
 
     public FactorizedMoeLayer(MoeWeights source, Tensor gateBasisT, Tensor upBasisT, Tensor downBasis,
@@ -43,6 +44,8 @@ public final class FactorizedMoeLayer implements MoeLayer {
         this.shared = source.shared() == null ? null : new DenseExpert(source.shared());
         this.sharedGate = source.sharedGate() == null ? null : source.sharedGate().toFloatArray();
         this.hidden = router.hidden();
+        this.sharedBytes = source.shared() == null ? 0 : source.shared().gate().data().byteSize()
+                + source.shared().up().data().byteSize() + source.shared().down().data().byteSize();
         this.inter = gate.intermediate();
     }
 
@@ -91,6 +94,21 @@ public final class FactorizedMoeLayer implements MoeLayer {
         }
         MatMul.matmul(downBasis, acc, n, y);
         if (shared != null) MoeBlock.addShared(shared, sharedGate, x, n, y, hidden);
+    }
+
+    /**
+     * Bytes one token reads here besides the router: the three bases once, plus K experts' stored components
+     * (payload, group scales, s) at the layer's average expert size, plus any shared expert.
+     */
+    public double bytesPerToken(int topK) {
+        double bases = gateBasisT.data().byteSize() + upBasisT.data().byteSize() + downBasis.data().byteSize();
+        double experts = 0;
+        for (FactorizedExperts f : new FactorizedExperts[] {gate, up, down}) {
+            for (Component c : f.components()) {
+                if (c != null) experts += c.bytes() + 2;
+            }
+        }
+        return bases + experts / gate.experts() * topK + sharedBytes;
     }
 
     /** out += Σ_k (s_{e,k} · h[k]) · û_{e,k} over stored components. */

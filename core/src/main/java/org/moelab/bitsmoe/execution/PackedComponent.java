@@ -16,6 +16,11 @@ public record PackedComponent(PackedVector vector) implements Component {
     }
 
     @Override
+    public long bytes() {
+        return vector.bytes().length + 2L * vector.scales().length;
+    }
+
+    @Override
     public int bits() {
         return vector.bits();
     }

@@ -95,6 +95,27 @@ class CalibrationTest {
         assertThrows(IllegalArgumentException.class, strict::enforce);
     }
 
+    /**
+     * Route-all statistics: with the identity basis, Σ_k A_{e,k} of an "all tokens" expert is Σ_t ‖x_t‖² over every
+     * token of the layer (g = 1), which is the same for any two such experts; routed counts are unchanged.
+     */
+    @Test
+    void routeAllGathersStatisticsOverEveryTokenWithoutChangingCounts() {
+        int h = model.config().hidden();
+        List<Calibration.LayerBases> identity = List.of(new Calibration.LayerBases(1, h, eye(h), eye(h)));
+        Map<Integer, LayerStatistics> routed = Calibration.run(model, set, identity, Progress.NONE);
+        Map<Integer, LayerStatistics> all = Calibration.run(model, set, identity, Map.of(1, java.util.Set.of(2, 9)), Progress.NONE);
+        LayerStatistics r = routed.get(1);
+        LayerStatistics a = all.get(1);
+        assertArrayEquals(r.tokens(), a.tokens(), "routing and counts are untouched");
+        double e2 = rowSum(a.gateEnergy(), 2, h);
+        double e9 = rowSum(a.gateEnergy(), 9, h);
+        assertEquals(e2, e9, 1e-6 * e2, "every token, same weight: the same input energy");
+        assertTrue(e2 > rowSum(r.gateEnergy(), 2, h), "all tokens at g = 1 carry more energy than the routed share at g <= 1");
+        assertEquals(rowSum(r.gateEnergy(), 5, h), rowSum(a.gateEnergy(), 5, h), 1e-9, "other experts are untouched");
+        for (int i = 0; i < a.intermediate(); i++) assertTrue(a.downDiag()[2 * a.intermediate() + i] > 0);
+    }
+
     static double rowSum(double[] m, int row, int cols) {
         double s = 0;
         for (int j = 0; j < cols; j++) s += m[row * cols + j];

@@ -71,17 +71,22 @@ public final class BitsMoe {
 
     /** Stage 1: shared-basis decomposition of every selected layer. */
     public List<LayerDecomposition> decompose(MoeModel model, Progress progress) {
-        SpectralDecomposition sd = new SpectralDecomposition(compute);
         List<LayerDecomposition> out = new ArrayList<>();
         List<Integer> layers = layers(model);
         for (int i = 0; i < layers.size(); i++) {
-            int l = layers.get(i);
-            LayerWeights lw = model.layers().get(l);
-            if (lw.moe().experts().isEmpty()) throw new IllegalArgumentException("layer " + l + ": routed experts were not loaded");
-            out.add(sd.decompose(l, lw.moe(), rank(model), Progress.NONE));
+            out.add(decomposeLayer(model, layers.get(i)));
             progress.update("decompose", i + 1, layers.size());
         }
         return out;
+    }
+
+    /** Stage 1 for one layer. */
+    public LayerDecomposition decomposeLayer(MoeModel model, int layer) {
+        LayerWeights lw = model.layers().get(layer);
+        if (!lw.isMoe() || lw.moe().experts().isEmpty()) {
+            throw new IllegalArgumentException("layer " + layer + ": no routed experts loaded");
+        }
+        return new SpectralDecomposition(compute).decompose(layer, lw.moe(), rank(model), Progress.NONE);
     }
 
     /** Stage 2: calibration statistics along the gate/up bases, per layer. */
@@ -138,23 +143,30 @@ public final class BitsMoe {
     /** Stage 3: c_{u,b} for every unit and candidate width, layer by layer, gate, up, down. */
     public List<CostModel.ProjectionCosts> costs(List<LayerDecomposition> decompositions, Map<Integer, LayerStatistics> stats,
                                                  Progress progress) {
-        SymmetricGroupQuantizer q = options.quantizer();
-        CostModel.Options co = new CostModel.Options(options.candidates(), options.floorWeight(), floorTokens(stats));
         List<CostModel.ProjectionCosts> out = new ArrayList<>();
         int done = 0;
         for (LayerDecomposition d : decompositions) {
-            LayerStatistics s = stats.get(d.layer());
-            if (s == null) throw new IllegalArgumentException("no calibration statistics for layer " + d.layer());
-            for (ProjectionFactors f : List.of(d.gate(), d.up())) {
-                double[] energy = f.projection().equals("gate") ? s.gateEnergy() : s.upEnergy();
-                out.add(CostModel.inputSide(d.layer(), f.projection(), f.experts(), f.rank(), f.intermediate(), f.scales(),
-                        f.units(), energy, s.tokens(), q::roundTrip, co, Progress.NONE));
-            }
-            ProjectionFactors f = d.down();
-            out.add(CostModel.outputSide(d.layer(), f.experts(), f.rank(), f.intermediate(), f.scales(), f.units(),
-                    s.downDiag(), s.tokens(), q::roundTrip, co, Progress.NONE));
+            out.addAll(layerCosts(d, stats));
             progress.update("cost model", ++done, decompositions.size());
         }
+        return out;
+    }
+
+    /** Stage 3 for one layer: gate, up, down. */
+    public List<CostModel.ProjectionCosts> layerCosts(LayerDecomposition d, Map<Integer, LayerStatistics> stats) {
+        SymmetricGroupQuantizer q = options.quantizer();
+        CostModel.Options co = new CostModel.Options(options.candidates(), options.floorWeight(), floorTokens(stats));
+        LayerStatistics s = stats.get(d.layer());
+        if (s == null) throw new IllegalArgumentException("no calibration statistics for layer " + d.layer());
+        List<CostModel.ProjectionCosts> out = new ArrayList<>();
+        for (ProjectionFactors f : List.of(d.gate(), d.up())) {
+            double[] energy = f.projection().equals("gate") ? s.gateEnergy() : s.upEnergy();
+            out.add(CostModel.inputSide(d.layer(), f.projection(), f.experts(), f.rank(), f.intermediate(), f.scales(),
+                    f.units(), energy, s.tokens(), q::roundTrip, co, Progress.NONE));
+        }
+        ProjectionFactors f = d.down();
+        out.add(CostModel.outputSide(d.layer(), f.experts(), f.rank(), f.intermediate(), f.scales(), f.units(),
+                s.downDiag(), s.tokens(), q::roundTrip, co, Progress.NONE));
         return out;
     }
 

@@ -55,14 +55,39 @@ public final class BitsMoeRunner {
     }
 
     public static Planned plan(MoeModel model, BitsMoeOptions o, CalibrationSet calibration, Progress progress) {
+        return plan(model, o, calibration, null, progress);
+    }
+
+    /**
+     * As {@link #plan(MoeModel, BitsMoeOptions, CalibrationSet, Progress)}, saving each layer's work to
+     * {@code work} as soon as it is done and reusing what an interrupted run left there (null: keep nothing).
+     */
+    public static Planned plan(MoeModel model, BitsMoeOptions o, CalibrationSet calibration, RunCheckpoint work, Progress progress) {
         BitsMoe b = new BitsMoe(o);
         List<StageTime> stages = new ArrayList<>();
         List<String> fallbacks = new ArrayList<>();
         Stopwatch sw = new Stopwatch();
-        List<LayerDecomposition> d = b.decompose(model, progress);
+        List<Integer> layers = b.layers(model);
+        List<LayerDecomposition> d = new ArrayList<>();
+        int reused = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            int l = layers.get(i);
+            var saved = work == null ? java.util.Optional.<LayerDecomposition>empty() : work.decomposition(l);
+            if (saved.isPresent()) reused++;
+            LayerDecomposition ld = saved.orElseGet(() -> b.decomposeLayer(model, l));
+            if (work != null && saved.isEmpty()) work.save(ld);
+            d.add(ld);
+            progress.update("decompose", i + 1, layers.size());
+        }
         stages.add(sw.lap("decompose"));
-        Map<Integer, LayerStatistics> stats = b.calibrate(model, d, calibration, progress);
+        var savedStats = work == null ? java.util.Optional.<Map<Integer, LayerStatistics>>empty() : work.statistics();
+        Map<Integer, LayerStatistics> stats = savedStats.orElseGet(() -> b.calibrate(model, d, calibration, progress));
+        if (work != null && savedStats.isEmpty()) work.save(stats);
         stages.add(sw.lap("calibrate"));
+        if (reused > 0 || savedStats.isPresent()) {
+            fallbacks.add("resumed: " + reused + " decomposed layers" + (savedStats.isPresent() ? " and the calibration statistics" : "")
+                    + " taken from " + work.directory());
+        }
         CalibrationCoverage coverage = b.coverage(stats);
         coverage.enforce();
         if (!coverage.flagged().isEmpty() && o.coveragePolicy() == CalibrationCoverage.Policy.ROUTE_ALL) {
@@ -74,7 +99,15 @@ public final class BitsMoeRunner {
             fallbacks.add(coverage.flagged().size() + " under-covered experts (< " + coverage.threshold()
                     + " tokens) get the cost floor (" + o.floorWeight() + " × layer mean energy)");
         }
-        List<CostModel.ProjectionCosts> costs = b.costs(d, stats, progress);
+        List<CostModel.ProjectionCosts> costs = new ArrayList<>();
+        for (int i = 0; i < d.size(); i++) {
+            LayerDecomposition ld = d.get(i);
+            var saved = work == null ? java.util.Optional.<List<CostModel.ProjectionCosts>>empty() : work.costs(ld.layer(), o.candidates());
+            List<CostModel.ProjectionCosts> lc = saved.orElseGet(() -> b.layerCosts(ld, stats));
+            if (work != null && saved.isEmpty()) work.saveCosts(ld.layer(), lc);
+            costs.addAll(lc);
+            progress.update("cost model", i + 1, d.size());
+        }
         stages.add(sw.lap("cost model"));
         AllocationProblem problem = b.problem(model, costs);
         AllocationPlan plan = b.allocate(problem, progress);
@@ -89,6 +122,11 @@ public final class BitsMoeRunner {
     }
 
     public static Summary quantize(MoeModel model, Planned p, Path out, Progress progress) {
+        return quantize(model, p, out, null, progress);
+    }
+
+    /** Packs and writes the artifact; on success the run's work directory (if any) is removed. */
+    public static Summary quantize(MoeModel model, Planned p, Path out, RunCheckpoint work, Progress progress) {
         BitsMoe b = new BitsMoe(p.options());
         List<StageTime> stages = new ArrayList<>(p.stages());
         Stopwatch sw = new Stopwatch();
@@ -96,6 +134,7 @@ public final class BitsMoeRunner {
         stages.add(sw.lap("pack"));
         ArtifactManifest m = BitsMoeArtifact.write(out, model, p.options(), layers, p.plan(), p.calibration(), progress);
         stages.add(sw.lap("write"));
+        if (work != null) work.finish();
         long payload = 0, withScales = 0;
         for (QuantizedLayer l : layers) {
             for (FactorizedExperts f : List.of(l.gate(), l.up(), l.down())) {

@@ -1,12 +1,16 @@
 package org.moelab.cli;
 
 import org.moelab.bitsmoe.BitsMoeRunner;
+import org.moelab.bitsmoe.RunCheckpoint;
+import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
+import org.moelab.bitsmoe.calibration.CalibrationSet;
 import org.moelab.model.MoeModel;
 import org.moelab.tokenizer.MoeTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -32,25 +36,48 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--dry-run", description = "Show the plan with size, peak-memory and time estimates; write nothing.")
     boolean dryRun;
 
+    @Option(names = "--resume", description = {"Continue an interrupted run of the same options, model and calibration from",
+            "its first unfinished layer (work is kept in .<out>.partial/ beside --out); a different run is refused."})
+    boolean resume;
+
     @Option(names = "--json", description = "Print one JSON line {out, method, bits_payload, bits_with_scales, bits_with_basis, bytes, seconds}.")
     boolean json;
 
     @Override
     public void run() {
+        try {
+            quantize();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void quantize() throws com.fasterxml.jackson.core.JsonProcessingException {
         if (!"bitsmoe".equals(method.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("--method " + method + " is not available for quantize; methods: bitsmoe");
         }
         if (out == null && !dryRun) throw new IllegalArgumentException("--out DIR is required (or use --dry-run)");
         var options = args.options();
         try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
-            BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, args.calibration(tok), Log.progressBar());
+            CalibrationSet cal = args.calibration(tok);
+            RunCheckpoint work = null;
+            if (!dryRun) {
+                Path dir = RunCheckpoint.directoryFor(out);
+                if (!resume && Files.isDirectory(dir)) Log.info("discarding the work of an interrupted run in %s (use --resume to continue it)", dir);
+                String opts = Json.MAPPER.writeValueAsString(options);
+                work = RunCheckpoint.open(out, new RunCheckpoint.Identity(opts, BitsMoeArtifact.sourceSha256(m), cal.sha256()), resume);
+                Log.info("work files (for --resume): %s", work.directory());
+            } else if (resume) {
+                throw new IllegalArgumentException("--resume and --dry-run do not go together");
+            }
+            BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, cal, work, Log.progressBar());
             if (dryRun) {
                 if (json) Json.print(PlanReport.json(p));
                 else PlanReport.print(p, System.out);
                 return;
             }
             if (!json) PlanReport.print(p, System.err);
-            BitsMoeRunner.Summary s = BitsMoeRunner.quantize(m, p, out, Log.progressBar());
+            BitsMoeRunner.Summary s = BitsMoeRunner.quantize(m, p, out, work, Log.progressBar());
             Log.info("planned %.4f payload bits/weight, achieved %.4f (%.4f with scales); %d bytes; %.1f s",
                     s.plannedPayloadBits(), s.achievedPayloadBits(), s.achievedBitsWithScales(), s.manifest().bytes(), s.seconds());
             s.stages().forEach(t -> Log.info("  %-10s %7.2f s  peak heap %7.1f MiB", t.stage(), t.seconds(), t.peakHeapBytes() / 1048576.0));

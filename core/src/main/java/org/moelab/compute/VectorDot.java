@@ -33,7 +33,7 @@ public final class VectorDot {
         return switch (w.dtype()) {
             case BF16 -> dotBf16(seg, elemOff * 2, x, xOff, len);
             case F32 -> dotF32(seg, elemOff * 4, x, xOff, len);
-            case F16, U8, I32 -> dotScalar(w, elemOff, x, xOff, len);
+            case F16, U8, I32, F64 -> dotScalar(w, elemOff, x, xOff, len);
         };
     }
 

@@ -64,11 +64,10 @@ public record EvalReport(String model, String referenceModel, int limit, List<Ta
                     .append("; acc_norm divides by the choice's UTF-8 byte length.\n\n");
             sb.append("| task | items | acc % | ± | acc_norm % | ± |\n|---|---:|---:|---:|---:|---:|\n");
             for (TaskResult t : tasks) {
-                sb.append("| ").append(t.task()).append(" | ").append(t.items()).append(" | ").append(pct(t.acc()))
+                String name = t.ppl() == null ? t.task() : String.format(Locale.ROOT, "%s (ppl %.2f)", t.task(), t.ppl());
+                sb.append("| ").append(name).append(" | ").append(t.items()).append(" | ").append(pct(t.acc()))
                         .append(" | ").append(pct(t.accStderr())).append(" | ").append(pct(t.accNorm())).append(" | ")
-                        .append(pct(t.accNormStderr())).append(" |");
-                if (t.ppl() != null) sb.append(String.format(Locale.ROOT, " ppl %.2f", t.ppl()));
-                sb.append('\n');
+                        .append(pct(t.accNormStderr())).append(" |\n");
             }
             sb.append("| **mean** | ").append(tasks.size()).append(" tasks | ").append(pct(meanAcc)).append(" |  | ")
                     .append(pct(meanAccNorm)).append(" |  |\n\n");
@@ -102,7 +101,7 @@ public record EvalReport(String model, String referenceModel, int limit, List<Ta
         sb.append("| **all** | ").append(pct(any.expertShift().rate())).append(" |");
         if (comparison != null && noiseFloor != null) sb.append(' ').append(pct(noiseFloor.expertShift().rate())).append(" |");
         sb.append("\n\n");
-        if (noiseFloor != null) sb.append("Noise floor: ").append(noiseFloor.method()).append(".\n\n");
+        if (noiseFloor != null) sb.append("Noise floor = ").append(noiseFloor.method()).append(".\n\n");
     }
 
     private void appendKl(StringBuilder sb) {

@@ -64,7 +64,7 @@ public final class ModelComparison {
     /** FP against itself, the candidate run fed {@code floorChunk} tokens at a time (see the class note). */
     public static Result noiseFloor(Transformer fp, int[] tokens, Options o, int floorChunk, Progress progress) {
         Options f = o.withCandidateChunk(floorChunk);
-        String method = "noise floor: FP vs FP with a different batch split (reference fed " + f.referenceChunk()
+        String method = "FP vs FP with a different batch split (reference fed " + f.referenceChunk()
                 + " tokens per call, candidate " + floorChunk + "); the compute thread count is fixed at JVM start";
         return run(fp, fp, tokens, f, method, progress);
     }

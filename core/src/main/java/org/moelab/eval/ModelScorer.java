@@ -18,7 +18,8 @@ import java.util.function.Function;
  * </ul>
  * No special tokens are added. Each request runs from an empty cache; the context (all but the positions
  * whose logits are needed) is fed first, so only {@code len(cont)} logits rows are ever materialised.
- * Not thread-safe (one session).
+ * One-token continuations after the same context (MMLU's " A".." D", BoolQ's " no"/" yes") reuse the
+ * previous request's logits row, which is the same computation. Not thread-safe (one session).
  */
 public final class ModelScorer implements LoglikelihoodScorer {
 
@@ -27,6 +28,9 @@ public final class ModelScorer implements LoglikelihoodScorer {
     private final InferenceSession session;
     private final int prefixToken;
     private final int vocab;
+    /** The context of the last one-token continuation and its next-token logits (MMLU, BoolQ: same context, one token each). */
+    private int[] cachedContext;
+    private float[] cachedRow;
 
     public ModelScorer(Transformer model, MoeTokenizer tokenizer) {
         this.model = model;
@@ -72,9 +76,19 @@ public final class ModelScorer implements LoglikelihoodScorer {
         if (all.length > max + 1) all = Arrays.copyOfRange(all, all.length - (max + 1), all.length);
         int inputLen = all.length - 1;
         int first = inputLen - cont.length; // input position whose logits predict cont[0]
-        session.reset();
-        if (first > 0) session.feed(Arrays.copyOf(all, first));
-        float[] logits = session.feedAll(Arrays.copyOfRange(all, first, inputLen));
+        boolean cacheable = cont.length == 1 && all.length == ctx.length + 1;
+        float[] logits;
+        if (cacheable && Arrays.equals(ctx, cachedContext)) {
+            logits = cachedRow;
+        } else {
+            session.reset();
+            if (first > 0) session.feed(Arrays.copyOf(all, first));
+            logits = session.feedAll(Arrays.copyOfRange(all, first, inputLen));
+            if (cacheable) {
+                cachedContext = ctx.clone();
+                cachedRow = logits;
+            }
+        }
         double sum = 0;
         boolean greedy = true;
         for (int j = 0; j < cont.length; j++) {

@@ -80,6 +80,34 @@ abstract class GroupedLayout implements PackedLayout {
         Objects.checkFromIndexSize(xOff, length, x.length);
     }
 
+    /**
+     * The checks of the many-vector kernels, once per call: {@code count} vectors of payload and scales, the
+     * length-n vector {@code v} at vOff and {@code count} entries of {@code w} at wOff. Returns bytes(n).
+     */
+    final int checkMany(int count, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length,
+                        float[] v, int vOff, float[] w, int wOff) {
+        if (count < 0) throw new IllegalArgumentException("count " + count);
+        if (groupSize <= 0) throw new IllegalArgumentException("group size " + groupSize);
+        long vb = bytes(length);
+        Objects.checkFromIndexSize(pOff, count * vb, packed.length);
+        Objects.checkFromIndexSize(sOff, (long) count * QuantizedVector.groups(length, groupSize), scales.length);
+        Objects.checkFromIndexSize(vOff, length, v.length);
+        Objects.checkFromIndexSize(wOff, count, w.length);
+        return (int) vb;
+    }
+
+    /** The many-vector axpy as one {@link #axpy} per vector (group sizes the fused loops do not take). */
+    final void axpyEach(int count, float[] alpha, int aOff, byte[] p, int pOff, int vb, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
+        int ns = QuantizedVector.groups(n, g);
+        for (int j = 0; j < count; j++) axpy(alpha[aOff + j], p, pOff + j * vb, scales, sOff + j * ns, g, n, y, yOff);
+    }
+
+    /** The many-vector dot as one {@link #dot} per vector (group sizes the fused loops do not take). */
+    final void dotEach(int count, byte[] p, int pOff, int vb, short[] scales, int sOff, int g, int n, float[] x, int xOff, float[] out, int oOff) {
+        int ns = QuantizedVector.groups(n, g);
+        for (int j = 0; j < count; j++) out[oOff + j] = dot(p, pOff + j * vb, scales, sOff + j * ns, g, n, x, xOff);
+    }
+
     /** Whether the fast path may decode from element e on: it must start on a byte boundary. */
     final boolean byteAligned(int e) {
         return ((long) e * bits() & 7) == 0;

@@ -59,4 +59,29 @@ public final class Packed0Bit implements PackedLayout {
     public void axpyScalar(float alpha, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] y, int yOff) {
         Objects.checkFromIndexSize(yOff, length, y.length);
     }
+
+    /** Nothing to add: every vector is 0. */
+    @Override
+    public void axpyMany(int count, float[] alpha, int aOff, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] y, int yOff) {
+        axpyManyScalar(count, alpha, aOff, packed, pOff, scales, sOff, groupSize, length, y, yOff);
+    }
+
+    @Override
+    public void axpyManyScalar(int count, float[] alpha, int aOff, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] y, int yOff) {
+        Objects.checkFromIndexSize(aOff, count, alpha.length);
+        Objects.checkFromIndexSize(yOff, length, y.length);
+    }
+
+    /** Every dot product is 0. */
+    @Override
+    public void dotMany(int count, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] x, int xOff, float[] out, int oOff) {
+        dotManyScalar(count, packed, pOff, scales, sOff, groupSize, length, x, xOff, out, oOff);
+    }
+
+    @Override
+    public void dotManyScalar(int count, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] x, int xOff, float[] out, int oOff) {
+        Objects.checkFromIndexSize(xOff, length, x.length);
+        Objects.checkFromIndexSize(oOff, count, out.length);
+        java.util.Arrays.fill(out, oOff, oOff + count, 0f);
+    }
 }

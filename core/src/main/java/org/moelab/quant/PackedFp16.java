@@ -136,4 +136,71 @@ public final class PackedFp16 implements PackedLayout {
         Objects.checkFromIndexSize(yOff, n, y.length);
         for (int i = 0; i < n; i++) y[yOff + i] = Math.fma(alpha, Float.float16ToFloat((short) half(p, pOff, i)), y[yOff + i]);
     }
+
+    private int checkMany(int count, byte[] p, int pOff, int n, float[] v, int vOff, float[] w, int wOff) {
+        if (count < 0) throw new IllegalArgumentException("count " + count);
+        long vb = bytes(n);
+        Objects.checkFromIndexSize(pOff, count * vb, p.length);
+        Objects.checkFromIndexSize(vOff, n, v.length);
+        Objects.checkFromIndexSize(wOff, count, w.length);
+        return (int) vb;
+    }
+
+    /** Fused over the vectors: y in tiles of 4·S elements held in registers, vectors added in order j. */
+    @Override
+    public void axpyMany(int count, float[] alpha, int aOff, byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] y, int yOff) {
+        int vb = checkMany(count, p, pOff, n, y, yOff, alpha, aOff);
+        int i = 0;
+        if (VECTOR) {
+            MemorySegment seg = MemorySegment.ofArray(p);
+            for (; i + 4 * S <= n; i += 4 * S) {
+                int at = yOff + i;
+                FloatVector y0 = FloatVector.fromArray(F, y, at);
+                FloatVector y1 = FloatVector.fromArray(F, y, at + S);
+                FloatVector y2 = FloatVector.fromArray(F, y, at + 2 * S);
+                FloatVector y3 = FloatVector.fromArray(F, y, at + 3 * S);
+                long off = pOff + 2L * i;
+                for (int j = 0; j < count; j++, off += vb) {
+                    FloatVector a = FloatVector.broadcast(F, alpha[aOff + j]);
+                    y0 = chunk(seg, off).fma(a, y0);
+                    y1 = chunk(seg, off + 2L * S).fma(a, y1);
+                    y2 = chunk(seg, off + 4L * S).fma(a, y2);
+                    y3 = chunk(seg, off + 6L * S).fma(a, y3);
+                }
+                y0.intoArray(y, at);
+                y1.intoArray(y, at + S);
+                y2.intoArray(y, at + 2 * S);
+                y3.intoArray(y, at + 3 * S);
+            }
+            for (; i + S <= n; i += S) {
+                int at = yOff + i;
+                FloatVector y0 = FloatVector.fromArray(F, y, at);
+                long off = pOff + 2L * i;
+                for (int j = 0; j < count; j++, off += vb) y0 = chunk(seg, off).fma(FloatVector.broadcast(F, alpha[aOff + j]), y0);
+                y0.intoArray(y, at);
+            }
+        }
+        if (i == n) return;
+        for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
+            float a = alpha[aOff + j];
+            for (int e = i; e < n; e++) y[yOff + e] = Math.fma(a, Float.float16ToFloat((short) half(p, vp, e)), y[yOff + e]);
+        }
+    }
+
+    @Override
+    public void dotMany(int count, byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] x, int xOff, float[] out, int oOff) {
+        int vb = checkMany(count, p, pOff, n, x, xOff, out, oOff);
+        MemorySegment seg = VECTOR ? MemorySegment.ofArray(p) : null;
+        for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
+            int i = 0;
+            float sum = 0f;
+            if (VECTOR && n >= S) {
+                FloatVector acc = FloatVector.zero(F);
+                for (; i + S <= n; i += S) acc = chunk(seg, vp + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                sum = acc.reduceLanes(VectorOperators.ADD);
+            }
+            for (; i < n; i++) sum = Math.fma(Float.float16ToFloat((short) half(p, vp, i)), x[xOff + i], sum);
+            out[oOff + j] = sum;
+        }
+    }
 }

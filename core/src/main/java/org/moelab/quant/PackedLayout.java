@@ -54,6 +54,60 @@ public interface PackedLayout {
     /** y[yOff+i] = Math.fma(alpha, dequant(i), y[yOff+i]), the scalar reference. */
     void axpyScalar(float alpha, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] y, int yOff);
 
+    /** Scales one vector of {@code length} elements stores: ⌈length/g⌉, or 0 for b ∈ {0, 16}. */
+    default int scaleCount(int length, int groupSize) {
+        int b = bits();
+        if (b == 0 || b == 16) return 0;
+        if (groupSize <= 0) throw new IllegalArgumentException("group size " + groupSize);
+        return QuantizedVector.groups(length, groupSize);
+    }
+
+    /*
+     * The many-vector kernels. They run one of the single-vector kernels over {@code count} vectors of
+     * {@code length} elements that lie back to back: vector j's payload starts at
+     * packed[pOff + j·bytes(length)], its scales at scales[sOff + j·scaleCount(length, groupSize)]. The
+     * arguments are checked once per call, not once per vector, and the loops over the vectors sit inside
+     * one method of one layout, so a caller with many short vectors (BitsMoE's spectral components) pays
+     * one call per width instead of one per vector. The defaults here loop over the single-vector kernels;
+     * the layouts override the fast paths.
+     */
+
+    /**
+     * y[yOff+i] += Σ_j alpha[aOff+j]·dequant_j(i), the vectors applied in order j = 0, 1, …: per element
+     * the same fma sequence as {@code count} calls of {@link #axpy}, so it equals {@link #axpyManyScalar}
+     * bit for bit.
+     */
+    default void axpyMany(int count, float[] alpha, int aOff, byte[] packed, int pOff, short[] scales, int sOff,
+                          int groupSize, int length, float[] y, int yOff) {
+        int vb = Math.toIntExact(bytes(length));
+        int ns = scaleCount(length, groupSize);
+        for (int j = 0; j < count; j++) axpy(alpha[aOff + j], packed, pOff + j * vb, scales, sOff + j * ns, groupSize, length, y, yOff);
+    }
+
+    /** {@link #axpyMany}'s scalar reference: {@link #axpyScalar} for j = 0, 1, … in turn. */
+    default void axpyManyScalar(int count, float[] alpha, int aOff, byte[] packed, int pOff, short[] scales, int sOff,
+                                int groupSize, int length, float[] y, int yOff) {
+        int vb = Math.toIntExact(bytes(length));
+        int ns = scaleCount(length, groupSize);
+        for (int j = 0; j < count; j++) axpyScalar(alpha[aOff + j], packed, pOff + j * vb, scales, sOff + j * ns, groupSize, length, y, yOff);
+    }
+
+    /** out[oOff+j] = Σ_i dequant_j(i)·x[xOff+i] for j &lt; count (fast path; float accumulation order may differ). */
+    default void dotMany(int count, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length,
+                         float[] x, int xOff, float[] out, int oOff) {
+        int vb = Math.toIntExact(bytes(length));
+        int ns = scaleCount(length, groupSize);
+        for (int j = 0; j < count; j++) out[oOff + j] = dot(packed, pOff + j * vb, scales, sOff + j * ns, groupSize, length, x, xOff);
+    }
+
+    /** {@link #dotMany}'s scalar reference: {@link #dotScalar} per vector. */
+    default void dotManyScalar(int count, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length,
+                               float[] x, int xOff, float[] out, int oOff) {
+        int vb = Math.toIntExact(bytes(length));
+        int ns = scaleCount(length, groupSize);
+        for (int j = 0; j < count; j++) out[oOff + j] = dotScalar(packed, pOff + j * vb, scales, sOff + j * ns, groupSize, length, x, xOff);
+    }
+
     /** The layout for a bit-width in {0, 1, 2, 3, 4, 8, 16}. */
     static PackedLayout forBits(int bits) {
         return switch (bits) {

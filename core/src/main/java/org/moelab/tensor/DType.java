@@ -11,7 +11,9 @@ public enum DType {
     F16("F16", 2),
     BF16("BF16", 2),
     U8("U8", 1),
-    I32("I32", 4);
+    I32("I32", 4),
+    /** Only in moelab's own resumable work files (exact doubles: energies, costs); never model weights. */
+    F64("F64", 8);
 
     private final String safetensorsName;
     private final int bytes;

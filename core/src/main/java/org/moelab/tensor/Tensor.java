@@ -48,6 +48,7 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
             case F16 -> Float.float16ToFloat(data.get(SHORT_LE, i * 2));
             case U8 -> data.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
             case I32 -> data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i * 4);
+            case F64 -> (float) data.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i * 8);
         };
     }
 

@@ -87,6 +87,11 @@ public final class BitsMoeArtifact {
         }
     }
 
+    /** SHA-256 of a model's weight files (sorted by name): the provenance recorded in artifacts and resumable runs. */
+    public static String sourceSha256(MoeModel model) {
+        return Sha256.of(model.checkpoint().files());
+    }
+
     public static boolean isArtifact(Path dir) {
         return Files.isRegularFile(dir.resolve(MANIFEST));
     }

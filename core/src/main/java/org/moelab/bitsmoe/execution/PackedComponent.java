@@ -1,27 +1,122 @@
 package org.moelab.bitsmoe.execution;
 
+import org.moelab.quant.PackedLayout;
 import org.moelab.quant.PackedVector;
 
-/** A stored spectral component in its packed low-bit layout: dequantization fused into dot and axpy. */
-public record PackedComponent(PackedVector vector) implements Component {
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A stored spectral component in its packed low-bit layout: dequantization fused into dot and axpy. Either
+ * owns a {@link PackedVector}, or is a view of one vector inside the contiguous storage of its
+ * (expert, projection, width) group (what {@link FactorizedExperts.Builder} makes, so the payload is held
+ * once). The layer itself runs the groups' fused kernels; these per-component kernels serve accounting,
+ * saving, tests and the scalar reference path.
+ */
+public final class PackedComponent implements Component {
+
+    private final PackedLayout layout;
+    private final byte[] payload;
+    private final int pOff;
+    private final short[] scales;
+    private final int sOff;
+    private final int length;
+    private final int groupSize;
+    private final PackedVector vector; // null for a view
+
+    public PackedComponent(PackedVector vector) {
+        this.vector = Objects.requireNonNull(vector, "vector");
+        this.layout = vector.layout();
+        this.payload = vector.bytes();
+        this.pOff = 0;
+        this.scales = vector.scales();
+        this.sOff = 0;
+        this.length = vector.length();
+        this.groupSize = vector.groupSize();
+    }
+
+    /** A view of the vector at payload[pOff ..], scales[sOff ..] (arrays shared, not copied). */
+    PackedComponent(PackedLayout layout, byte[] payload, int pOff, short[] scales, int sOff, int length, int groupSize) {
+        this.vector = null;
+        this.layout = layout;
+        this.payload = payload;
+        this.pOff = pOff;
+        this.scales = scales;
+        this.sOff = sOff;
+        this.length = length;
+        this.groupSize = groupSize;
+        Objects.checkFromIndexSize(pOff, Math.toIntExact(layout.bytes(length)), payload.length);
+        Objects.checkFromIndexSize(sOff, layout.scaleCount(length, groupSize), scales.length);
+    }
+
+    /** The stored vector; a view returns a fresh copy of its bytes and scales. */
+    public PackedVector vector() {
+        if (vector != null) return vector;
+        byte[] b = Arrays.copyOfRange(payload, pOff, pOff + Math.toIntExact(layout.bytes(length)));
+        short[] s = Arrays.copyOfRange(scales, sOff, sOff + layout.scaleCount(length, groupSize));
+        return new PackedVector(layout, b, s, length, groupSize);
+    }
+
+    public PackedLayout layout() {
+        return layout;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int groupSize() {
+        return groupSize;
+    }
 
     @Override
     public float dot(float[] x, int off) {
-        return vector.dot(x, off);
+        return layout.dot(payload, pOff, scales, sOff, groupSize, length, x, off);
     }
 
     @Override
     public void axpy(float a, float[] y, int off) {
-        vector.axpy(a, y, off);
+        layout.axpy(a, payload, pOff, scales, sOff, groupSize, length, y, off);
+    }
+
+    /** {@link #dot} by the layout's scalar reference. */
+    public float dotScalar(float[] x, int off) {
+        return layout.dotScalar(payload, pOff, scales, sOff, groupSize, length, x, off);
+    }
+
+    /** {@link #axpy} by the layout's scalar reference. */
+    public void axpyScalar(float a, float[] y, int off) {
+        layout.axpyScalar(a, payload, pOff, scales, sOff, groupSize, length, y, off);
+    }
+
+    /** Copies this vector's payload to dst[dstOff ..] and its scales to dstScales[dstSOff ..]. */
+    void copyTo(byte[] dst, int dstOff, short[] dstScales, int dstSOff) {
+        System.arraycopy(payload, pOff, dst, dstOff, Math.toIntExact(layout.bytes(length)));
+        System.arraycopy(scales, sOff, dstScales, dstSOff, layout.scaleCount(length, groupSize));
     }
 
     @Override
     public long bytes() {
-        return vector.bytes().length + 2L * vector.scales().length;
+        return layout.bytes(length) + 2L * layout.scaleCount(length, groupSize);
     }
 
     @Override
     public int bits() {
-        return vector.bits();
+        return layout.bits();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PackedComponent c && vector().equals(c.vector());
+    }
+
+    @Override
+    public int hashCode() {
+        return vector().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "PackedComponent[bits=" + bits() + ", length=" + length + ", groupSize=" + groupSize + (vector == null ? ", view" : "") + "]";
     }
 }

@@ -64,7 +64,8 @@ class RouterNormOnTeachingModelTest {
     void everyStrategyKeepsTheSameTierCountsAndHitsTheTarget() {
         long[][] counts = FrequencyRanking.routedTokens(model, calibration);
         for (long[] layer : counts) assertEquals((long) calibration.tokens() * 4, Arrays.stream(layer).sum(), "K = 4 per token");
-        for (TierAssignment tiers : new TierAssignment[] {TierAssignment.twoLevel(), TierAssignment.threeLevel()}) {
+        TierAssignment twoLevel = TierAssignment.twoLevel();
+        for (TierAssignment tiers : new TierAssignment[] {twoLevel, TierAssignment.threeLevel()}) {
             int[][] reference = null;
             for (Strategy s : Strategy.values()) {
                 Plan p = RouterNormMixedPrecision.plan(model, Options.defaults(2.5).withStrategy(s).withTiers(tiers), calibration);
@@ -86,7 +87,7 @@ class RouterNormOnTeachingModelTest {
                         assertTrue(min3 >= max2, "frequency order, layer " + lp.layer());
                     }
                 }
-                if (s == Strategy.ROUTER_NORM_MAXVAR && tiers == TierAssignment.twoLevel()) {
+                if (s == Strategy.ROUTER_NORM_MAXVAR && tiers == twoLevel) {
                     for (var lp : p.layers()) {
                         System.out.printf("layer %d: order %s, bits %s, norms %s%n", lp.layer(), Arrays.toString(lp.order()),
                                 Arrays.toString(lp.bits()), Arrays.toString(Arrays.stream(lp.ranking().scores())
@@ -103,10 +104,13 @@ class RouterNormOnTeachingModelTest {
         double[] gptq = new double[2];
         for (int bits : new int[] {2, 3}) {
             GptqQuantizer.Result g = GptqQuantizer.quantize(model, calibration, GptqQuantizer.Options.defaults(bits), Progress.NONE);
+            long t0 = System.nanoTime();
             gptq[bits - 2] = ppl(new Transformer(model, DequantizedExperts.layers(model, g.experts())));
+            System.out.printf("GPTQ %d-bit: quantization %.1f s, perplexity %.1f s%n", bits, g.seconds(), (System.nanoTime() - t0) / 1e9);
         }
         RouterNormMixedPrecision.Result r = RouterNormMixedPrecision.run(model, calibration, Options.defaults(2.5), Progress.NONE);
         double mixed = ppl(new Transformer(model, DequantizedExperts.layers(model, r.experts())));
+        System.out.printf("allocation %.3f s%n", r.plan().seconds());
         System.out.print(r.summary());
         System.out.printf("val.txt ppl (8192 tokens, window 256): GPTQ 2-bit %.3f, router-norm MP 2.5 bits %.3f, GPTQ 3-bit %.3f%n",
                 gptq[0], mixed, gptq[1]);

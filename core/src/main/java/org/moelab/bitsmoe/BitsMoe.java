@@ -13,9 +13,7 @@ import org.moelab.bitsmoe.cost.CostModel;
 import org.moelab.bitsmoe.decomposition.LayerDecomposition;
 import org.moelab.bitsmoe.decomposition.ProjectionFactors;
 import org.moelab.bitsmoe.decomposition.SpectralDecomposition;
-import org.moelab.bitsmoe.execution.Component;
 import org.moelab.bitsmoe.execution.FactorizedExperts;
-import org.moelab.bitsmoe.execution.PackedComponent;
 import org.moelab.linalg.SpectralCompute;
 import org.moelab.model.LayerWeights;
 import org.moelab.model.MoeModel;
@@ -219,14 +217,19 @@ public final class BitsMoe {
 
     static FactorizedExperts packProjection(ProjectionFactors f, byte[] bits, SymmetricGroupQuantizer q) {
         int units = f.experts() * f.rank();
-        Component[] comps = new Component[units];
+        PackedVector[] vectors = new PackedVector[units];
         float[] scales = new float[units];
         java.util.stream.IntStream.range(0, units).parallel().forEach(u -> {
             if (bits[u] == 0) return;
             scales[u] = fp16(f.scales()[u], f, u);
-            comps[u] = new PackedComponent(PackedVector.fromQuantized(q.quantize(f.units(), u * f.intermediate(), f.intermediate(), bits[u])));
+            vectors[u] = PackedVector.fromQuantized(q.quantize(f.units(), u * f.intermediate(), f.intermediate(), bits[u]));
         });
-        return new FactorizedExperts(f.experts(), f.rank(), f.intermediate(), scales, comps);
+        // each expert's components packed per width into contiguous storage (the fused kernels' layout)
+        FactorizedExperts.Builder b = FactorizedExperts.builder(f.experts(), f.rank(), f.intermediate(), q.options().groupSize());
+        for (int u = 0; u < units; u++) {
+            if (vectors[u] != null) b.add(u, scales[u], vectors[u]);
+        }
+        return b.build();
     }
 
     /** s as the fp16 value the artifact stores (16 bits per kept component in the +scales accounting). */

@@ -111,17 +111,17 @@ public record EvalReport(String model, String referenceModel, int limit, List<Ta
         List<NextTokenKl.Bucket> buckets = any.kl().buckets();
         for (int i = 0; i < buckets.size(); i++) {
             NextTokenKl.Bucket b = buckets.get(i);
-            sb.append(String.format(Locale.ROOT, "| %d–%d | %d | %.5f | %.2f %% |", b.from(), b.to() - 1, b.tokens(), b.meanKl(), b.sameTopPct()));
+            sb.append(String.format(Locale.ROOT, "| %d–%d | %d | %.3g | %.2f %% |", b.from(), b.to() - 1, b.tokens(), b.meanKl(), b.sameTopPct()));
             if (comparison != null && noiseFloor != null) {
                 NextTokenKl.Bucket f = noiseFloor.kl().buckets().get(i);
-                sb.append(String.format(Locale.ROOT, " %.5f | %.2f %% |", f.meanKl(), f.sameTopPct()));
+                sb.append(String.format(Locale.ROOT, " %.3g | %.2f %% |", f.meanKl(), f.sameTopPct()));
             }
             sb.append('\n');
         }
         NextTokenKl.Result r = any.kl();
-        sb.append(String.format(Locale.ROOT, "| **all** | %d | %.5f | %.2f %% |", r.tokens(), r.meanKl(), r.sameTopPct()));
+        sb.append(String.format(Locale.ROOT, "| **all** | %d | %.3g | %.2f %% |", r.tokens(), r.meanKl(), r.sameTopPct()));
         if (comparison != null && noiseFloor != null) {
-            sb.append(String.format(Locale.ROOT, " %.5f | %.2f %% |", noiseFloor.kl().meanKl(), noiseFloor.kl().sameTopPct()));
+            sb.append(String.format(Locale.ROOT, " %.3g | %.2f %% |", noiseFloor.kl().meanKl(), noiseFloor.kl().sameTopPct()));
         }
         sb.append("\n");
     }

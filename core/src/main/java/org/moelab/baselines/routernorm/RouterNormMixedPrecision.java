@@ -153,15 +153,32 @@ public final class RouterNormMixedPrecision {
     private RouterNormMixedPrecision() {
     }
 
+    /** The allocation alone, for every strategy but {@link Strategy#FREQUENCY} (no calibration pass). */
+    public static Plan plan(MoeModel model, Options o) {
+        return plan(model, o, (long[][]) null);
+    }
+
     /**
      * The allocation alone. {@code calibration} is needed only by {@link Strategy#FREQUENCY} (else may be null).
      */
     public static Plan plan(MoeModel model, Options o, CalibrationSet calibration) {
-        long t0 = System.nanoTime();
         long[][] counts = null;
         if (o.strategy() == Strategy.FREQUENCY) {
             if (calibration == null) throw new IllegalArgumentException("the frequency ablation needs a calibration set");
             counts = FrequencyRanking.routedTokens(model, calibration);
+        }
+        return plan(model, o, counts);
+    }
+
+    /**
+     * The allocation from precomputed routed-token counts (L) × (E) ({@link FrequencyRanking#routedTokens});
+     * only {@link Strategy#FREQUENCY} reads them (else may be null).
+     */
+    public static Plan plan(MoeModel model, Options o, long[][] routedTokens) {
+        long t0 = System.nanoTime();
+        long[][] counts = routedTokens;
+        if (o.strategy() == Strategy.FREQUENCY && counts == null) {
+            throw new IllegalArgumentException("the frequency ablation needs routed-token counts from a calibration set");
         }
         if (o.initial() != null && o.initial().layers().size() != model.layers().size()) {
             throw new IllegalArgumentException("initial checkpoint has " + o.initial().layers().size() + " layers, final has "
@@ -176,7 +193,12 @@ public final class RouterNormMixedPrecision {
             ExpertRanking ranking = switch (o.strategy()) {
                 case ROUTER_NORM_MAXVAR, ROUTER_NORM_ONLY -> RouterNormRanking.of(w, initialLayer(o.initial(), l));
                 case MAXVAR_ONLY -> MaxVarAdjustment.only(maxVar);
-                case FREQUENCY -> FrequencyRanking.of(counts[l]);
+                case FREQUENCY -> {
+                    if (l >= counts.length || counts[l] == null || counts[l].length != w.expertCount()) {
+                        throw new IllegalArgumentException("no routed-token counts for the " + w.expertCount() + " experts of layer " + l);
+                    }
+                    yield FrequencyRanking.of(counts[l]);
+                }
                 case RANDOM -> RandomRanking.of(w.expertCount(), o.seed(), l);
             };
             int[] order = o.strategy() == Strategy.ROUTER_NORM_MAXVAR

@@ -105,8 +105,7 @@ final class ArtifactTensors {
         Tensor s = table(cp, pre + "s", DType.F16, e, rank);
         byte[] bits = table(cp, pre + "bits", DType.U8, e, rank).data().toArray(ValueLayout.JAVA_BYTE);
         int units = e * rank;
-        float[] scales = new float[units];
-        Component[] comps = new Component[units];
+        FactorizedExperts.Builder builder = FactorizedExperts.builder(e, rank, inter, g);
         for (int b : STORED_WIDTHS) {
             int count = 0;
             for (byte x : bits) if (x == b) count++;
@@ -123,10 +122,7 @@ final class ArtifactTensors {
             int i = 0;
             for (int u = 0; u < units; u++) {
                 if (bits[u] != b) continue;
-                byte[] vb = Arrays.copyOfRange(payload, i * vecBytes, (i + 1) * vecBytes);
-                short[] vs = Arrays.copyOfRange(sc, i * vecScales, (i + 1) * vecScales);
-                comps[u] = new PackedComponent(new PackedVector(layout, vb, vs, inter, g));
-                scales[u] = s.getFloat(u);
+                builder.add(u, s.getFloat(u), layout, payload, i * vecBytes, sc, i * vecScales);
                 i++;
             }
         }
@@ -136,7 +132,7 @@ final class ArtifactTensors {
                 throw bad(cp, pre + "bits", "component " + u + " has width " + b + "; stored widths are 0, 1, 2, 3, 4, 8, 16");
             }
         }
-        return new FactorizedExperts(e, rank, inter, scales, comps);
+        return builder.build();
     }
 
     private static Tensor table(Checkpoint cp, String name, DType dtype, int rows, int cols) {

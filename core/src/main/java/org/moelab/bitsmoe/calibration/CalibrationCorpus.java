@@ -26,8 +26,20 @@ public final class CalibrationCorpus {
     private CalibrationCorpus() {
     }
 
+    /** Sequences from the head of each corpus, its last {@code excludeTail} fraction kept out (for held-out checks). */
     public static CalibrationSet sample(MoeTokenizer tokenizer, List<Path> files, int count, int length, long seed,
                                         double excludeTail) {
+        return sample(tokenizer, files, count, length, seed, excludeTail, false);
+    }
+
+    /** Sequences from only the last {@code tail} fraction of each corpus: text calibration never saw. */
+    public static CalibrationSet heldOut(MoeTokenizer tokenizer, List<Path> files, int count, int length, long seed, double tail) {
+        if (!(tail > 0 && tail < 1)) throw new IllegalArgumentException("tail must be in (0, 1)");
+        return sample(tokenizer, files, count, length, seed, tail, true);
+    }
+
+    private static CalibrationSet sample(MoeTokenizer tokenizer, List<Path> files, int count, int length, long seed,
+                                         double excludeTail, boolean tailOnly) {
         if (count < 1 || length < 2) throw new IllegalArgumentException("calibration needs >= 1 sequence of >= 2 tokens, got "
                 + count + " x " + length);
         if (!(excludeTail >= 0 && excludeTail < 1)) throw new IllegalArgumentException("excludeTail must be in [0, 1)");
@@ -36,7 +48,8 @@ public final class CalibrationCorpus {
         for (Path f : files) {
             try {
                 String s = Files.readString(f);
-                texts.add(s.substring(0, (int) (s.length() * (1 - excludeTail))));
+                int cut = (int) (s.length() * (1 - excludeTail));
+                texts.add(tailOnly ? s.substring(cut) : s.substring(0, cut));
                 total += texts.getLast().length();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read calibration corpus " + f + ": " + e.getMessage(), e);
@@ -53,6 +66,7 @@ public final class CalibrationCorpus {
         }
         StringBuilder name = new StringBuilder();
         for (Path f : files) name.append(name.isEmpty() ? "" : "+").append(f.getFileName().toString().replace(".txt", ""));
+        if (tailOnly) name.append(" (held-out tail)");
         return new CalibrationSet(name.toString(), seed, seqs, CalibrationSet.hash(seqs));
     }
 

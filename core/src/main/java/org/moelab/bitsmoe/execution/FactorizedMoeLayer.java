@@ -10,14 +10,29 @@ import org.moelab.runtime.Router;
 import org.moelab.runtime.RoutingObserver;
 import org.moelab.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * Inference on BitsMoE's factorized experts (methods.md §1.5). Per token: route; {@code h_g = V_gᵀx},
  * {@code h_u = V_uᵀx} once (shared by all experts); for each selected expert
  * {@code gate = Σ_k (s_k·h_g[k])·û_k}, same for up, {@code z = silu(gate) ⊙ up}, and
  * {@code acc[k] += g_e·s_k·(v̂_{e,k}·z)} in the r-space of the down basis; finally {@code y = U_d·acc}
  * once per token. Dropped components cost nothing; the shared bases are read once per token whatever K is.
+ *
+ * <p>Each expert's components run as one fused kernel per stored width ({@link FactorizedExperts#expand},
+ * {@link FactorizedExperts#contract}). Threads: a batch (n &gt; 1) splits over tokens, each token's K experts
+ * in order on one thread. A single token (decode) runs its K experts on the calling thread unless one
+ * expert's work is large enough to pay for a parallel call ({@link #PARALLEL_PAIR_WORK}); then the experts
+ * run side by side into separate rows that are summed in expert order. Either way the sum per direction
+ * k is taken in the same order, so the result does not depend on the thread count.
  */
 public final class FactorizedMoeLayer implements MoeLayer {
+
+    /**
+     * Decoded multiply-adds per selected expert from which a single token runs its experts in parallel. A
+     * parallel call costs a few microseconds of hand-off; below this the experts are cheaper in sequence.
+     */
+    public static final long PARALLEL_PAIR_WORK = Long.getLong("moelab.bitsmoe.parallelPairWork", 1L << 18);
 
     private final Router router;
     private final Tensor gateBasisT; // (r, H)
@@ -31,6 +46,9 @@ public final class FactorizedMoeLayer implements MoeLayer {
     private final int hidden;
     private final long sharedBytes;
     private final int inter;
+    /** Mean decoded multiply-adds of one selected expert (its stored components over three projections × I). */
+    private final long pairWork;
+    private final ThreadLocal<Workspace> workspaces;
 
     public FactorizedMoeLayer(MoeWeights source, Tensor gateBasisT, Tensor upBasisT, Tensor downBasis,
                               FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
@@ -47,6 +65,34 @@ public final class FactorizedMoeLayer implements MoeLayer {
         this.sharedBytes = source.shared() == null ? 0 : source.shared().gate().data().byteSize()
                 + source.shared().up().data().byteSize() + source.shared().down().data().byteSize();
         this.inter = gate.intermediate();
+        if (up.intermediate() != inter || down.intermediate() != inter) {
+            throw new IllegalArgumentException("intermediate sizes differ: " + inter + ", " + up.intermediate() + ", " + down.intermediate());
+        }
+        long stored = 0;
+        for (FactorizedExperts f : new FactorizedExperts[] {gate, up, down}) {
+            for (int e = 0; e < f.experts(); e++) stored += f.stored(e);
+        }
+        this.pairWork = stored * inter / Math.max(1, gate.experts());
+        int scratch = Math.max(gate.scratchLength(), Math.max(up.scratchLength(), down.scratchLength()));
+        int rank = Math.max(gate.rank(), Math.max(up.rank(), down.rank()));
+        this.workspaces = ThreadLocal.withInitial(() -> new Workspace(inter, scratch, rank));
+    }
+
+    /** Per-thread buffers: no allocation per expert. */
+    private static final class Workspace {
+        final float[] g;
+        final float[] u;
+        final float[] scratch;
+        final float[] hg;
+        final float[] hu;
+
+        Workspace(int inter, int scratch, int rank) {
+            g = new float[inter];
+            u = new float[inter];
+            this.scratch = new float[Math.max(1, scratch)];
+            hg = new float[rank];
+            hu = new float[rank];
+        }
     }
 
     @Override
@@ -56,43 +102,79 @@ public final class FactorizedMoeLayer implements MoeLayer {
         int rg = gate.rank();
         int ru = up.rank();
         int rd = down.rank();
-        float[] hg = new float[n * rg];
-        float[] hu = new float[n * ru];
+        Workspace own = workspaces.get();
+        float[] hg = n == 1 ? own.hg : new float[n * rg];
+        float[] hu = n == 1 ? own.hu : new float[n * ru];
         MatMul.matmul(gateBasisT, x, n, hg);
         MatMul.matmul(upBasisT, x, n, hu);
         int k = d.k();
-        int pairs = n * k;
-        int threads = Parallel.threads();
-        float[][] accs = new float[threads][];
-        long work = (long) pairs * 3 * Math.max(rg, rd) * inter;
-        int[] nextSlot = {0};
-        Parallel.forRange(pairs, work, (from, to) -> {
-            float[] acc = new float[n * rd];
-            float[] g = new float[inter];
-            float[] u = new float[inter];
-            for (int p = from; p < to; p++) {
-                int t = p / k;
-                int e = d.experts()[p];
-                float weight = d.weights()[p];
-                java.util.Arrays.fill(g, 0f);
-                java.util.Arrays.fill(u, 0f);
-                expand(gate, e, hg, t * rg, g);
-                expand(up, e, hu, t * ru, u);
-                for (int i = 0; i < inter; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
-                for (int kk = 0; kk < rd; kk++) {
-                    Component c = down.component(e, kk);
-                    if (c != null) acc[t * rd + kk] += weight * down.scales()[e * rd + kk] * c.dot(g, 0);
+        float[] acc = new float[n * rd];
+        if (n == 1) {
+            if (k > 1 && Parallel.threads() > 1 && pairWork >= PARALLEL_PAIR_WORK) {
+                float[] rows = new float[k * rd];
+                Parallel.forRange(k, pairWork * k, (from, to) -> {
+                    Workspace ws = workspaces.get();
+                    for (int p = from; p < to; p++) runPair(d, p, 0, hg, hu, ws, rows, p * rd);
+                });
+                for (int p = 0; p < k; p++) {
+                    for (int i = 0; i < rd; i++) acc[i] += rows[p * rd + i];
                 }
+            } else {
+                for (int p = 0; p < k; p++) runPair(d, p, 0, hg, hu, own, acc, 0);
             }
-            synchronized (accs) {
-                accs[nextSlot[0]++] = acc;
-            }
-        });
-        float[] acc = accs[0];
-        for (int s = 1; s < nextSlot[0]; s++) {
-            for (int i = 0; i < acc.length; i++) acc[i] += accs[s][i];
+        } else {
+            Parallel.forRange(n, pairWork * k * n, (from, to) -> {
+                Workspace ws = workspaces.get();
+                for (int t = from; t < to; t++) {
+                    for (int j = 0; j < k; j++) runPair(d, t * k + j, t, hg, hu, ws, acc, t * rd);
+                }
+            });
         }
         MatMul.matmul(downBasis, acc, n, y);
+        if (shared != null) MoeBlock.addShared(shared, sharedGate, x, n, y, hidden);
+    }
+
+    /** Selected expert p (of token t): gate and up expansions, SwiGLU, and the down contraction into acc[accOff ..]. */
+    private void runPair(Router.Decisions d, int p, int t, float[] hg, float[] hu, Workspace ws, float[] acc, int accOff) {
+        int e = d.experts()[p];
+        float weight = d.weights()[p];
+        float[] g = ws.g;
+        float[] u = ws.u;
+        Arrays.fill(g, 0f);
+        Arrays.fill(u, 0f);
+        gate.expand(e, hg, t * gate.rank(), g, ws.scratch);
+        up.expand(e, hu, t * up.rank(), u, ws.scratch);
+        for (int i = 0; i < inter; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
+        down.contract(e, g, weight, acc, accOff, ws.scratch);
+    }
+
+    /**
+     * The scalar reference of {@link #forward} (no observer): one component at a time in order k with the
+     * layouts' scalar kernels, one thread. Agrees with {@link #forward} up to float summation order.
+     */
+    public void forwardReference(float[] x, int n, float[] y) {
+        Router.Decisions d = router.route(x, n);
+        int rg = gate.rank();
+        int ru = up.rank();
+        int rd = down.rank();
+        float[] hg = new float[n * rg];
+        float[] hu = new float[n * ru];
+        MatMul.matmulScalar(gateBasisT, x, n, hg);
+        MatMul.matmulScalar(upBasisT, x, n, hu);
+        float[] acc = new float[n * rd];
+        float[] g = new float[inter];
+        float[] u = new float[inter];
+        for (int p = 0; p < n * d.k(); p++) {
+            int t = p / d.k();
+            int e = d.experts()[p];
+            Arrays.fill(g, 0f);
+            Arrays.fill(u, 0f);
+            gate.expandReference(e, hg, t * rg, g);
+            up.expandReference(e, hu, t * ru, u);
+            for (int i = 0; i < inter; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
+            down.contractReference(e, g, d.weights()[p], acc, t * rd);
+        }
+        MatMul.matmulScalar(downBasis, acc, n, y);
         if (shared != null) MoeBlock.addShared(shared, sharedGate, x, n, y, hidden);
     }
 
@@ -109,14 +191,5 @@ public final class FactorizedMoeLayer implements MoeLayer {
             }
         }
         return bases + experts / gate.experts() * topK + sharedBytes;
-    }
-
-    /** out += Σ_k (s_{e,k} · h[k]) · û_{e,k} over stored components. */
-    private static void expand(FactorizedExperts f, int e, float[] h, int hOff, float[] out) {
-        int r = f.rank();
-        for (int kk = 0; kk < r; kk++) {
-            Component c = f.component(e, kk);
-            if (c != null) c.axpy(f.scales()[e * r + kk] * h[hOff + kk], out, 0);
-        }
     }
 }

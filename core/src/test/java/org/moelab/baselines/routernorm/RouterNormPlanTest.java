@@ -46,7 +46,7 @@ class RouterNormPlanTest {
 
     @Test
     void theMethodRanksByRouterNormThenMovesHighVarianceExpertsUp() {
-        Plan p = RouterNormMixedPrecision.plan(model(ROUTER), Options.defaults(2.5), null);
+        Plan p = RouterNormMixedPrecision.plan(model(ROUTER), Options.defaults(2.5));
         assertEquals(2, p.layers().size(), "dense layers are skipped");
         RouterNormMixedPrecision.LayerPlan l0 = p.layers().getFirst();
         assertArrayEquals(new int[] {1, 0, 3, 2}, l0.ranking().order());
@@ -64,27 +64,32 @@ class RouterNormPlanTest {
     @Test
     void ablationsAndOptions() {
         MoeModel m = model(ROUTER);
-        assertArrayEquals(new int[] {3, 3, 2, 2}, bits(RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withStrategy(Strategy.ROUTER_NORM_ONLY), null), 0));
-        assertArrayEquals(new int[] {2, 2, 3, 3}, bits(RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withStrategy(Strategy.MAXVAR_ONLY), null), 0));
+        assertArrayEquals(new int[] {3, 3, 2, 2}, bits(RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withStrategy(Strategy.ROUTER_NORM_ONLY)), 0));
+        assertArrayEquals(new int[] {2, 2, 3, 3}, bits(RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withStrategy(Strategy.MAXVAR_ONLY)), 0));
         // Two checkpoints: order by the change of norm, [2, 1, 0, 3].
         Options change = Options.defaults(2.5).withInitial(model(INITIAL)).withStrategy(Strategy.ROUTER_NORM_ONLY);
-        assertArrayEquals(new int[] {2, 3, 3, 2}, bits(RouterNormMixedPrecision.plan(m, change, null), 0));
+        assertArrayEquals(new int[] {2, 3, 3, 2}, bits(RouterNormMixedPrecision.plan(m, change), 0));
         // Three levels at 2.5 with E = 4: 3 / 0 / 1 along [2, 3, 1, 0].
-        Plan three = RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withTiers(TierAssignment.threeLevel()), null);
+        Plan three = RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withTiers(TierAssignment.threeLevel()));
         assertArrayEquals(new int[] {1, 3, 3, 3}, bits(three, 0));
         assertEquals(2.5, three.realisedAverage(), 1e-12);
         // Random keeps the tier counts.
         for (long seed = 0; seed < 5; seed++) {
-            int[] b = bits(RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withStrategy(Strategy.RANDOM).withSeed(seed), null), 0);
+            int[] b = bits(RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withStrategy(Strategy.RANDOM).withSeed(seed)), 0);
             assertEquals(2, java.util.Arrays.stream(b).filter(x -> x == 3).count());
             assertEquals(2, java.util.Arrays.stream(b).filter(x -> x == 2).count());
         }
-        assertThrows(IllegalArgumentException.class,
-                () -> RouterNormMixedPrecision.plan(m, Options.defaults(2.5).withStrategy(Strategy.FREQUENCY), null));
+        // Frequency: most-routed first. Layer 0 counts (5, 9, 0, 9) → [1, 3, 0, 2]; layer 2 (1, 2, 3, 4) → [3, 2, 1, 0].
+        Options freq = Options.defaults(2.5).withStrategy(Strategy.FREQUENCY);
+        Plan f = RouterNormMixedPrecision.plan(m, freq, new long[][] {{5, 9, 0, 9}, null, {1, 2, 3, 4}});
+        assertArrayEquals(new int[] {2, 3, 2, 3}, bits(f, 0));
+        assertArrayEquals(new int[] {2, 2, 3, 3}, bits(f, 2));
+        assertThrows(IllegalArgumentException.class, () -> RouterNormMixedPrecision.plan(m, freq));
+        assertThrows(IllegalArgumentException.class, () -> RouterNormMixedPrecision.plan(m, freq, new long[][] {{1, 2, 3, 4}}));
         // 2.3 bits on 4 experts is not reachable: refused by default, nearest (2.25) on request.
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RouterNormMixedPrecision.plan(m, Options.defaults(2.3), null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RouterNormMixedPrecision.plan(m, Options.defaults(2.3)));
         assertTrue(e.getMessage().startsWith("layer 0: ") && e.getMessage().contains("2.2500"), e.getMessage());
-        Plan near = RouterNormMixedPrecision.plan(m, Options.defaults(2.3).withRounding(TierAssignment.Rounding.NEAREST), null);
+        Plan near = RouterNormMixedPrecision.plan(m, Options.defaults(2.3).withRounding(TierAssignment.Rounding.NEAREST));
         assertEquals(2.25, near.realisedAverage(), 1e-12);
         assertTrue(!near.exact());
     }

@@ -42,7 +42,8 @@ public final class BitsMoeRunner {
 
     /** Everything up to the allocation: what {@code allocate --dry-run} shows. */
     public record Planned(BitsMoeOptions options, List<LayerDecomposition> decompositions, Map<Integer, LayerStatistics> statistics,
-                          CalibrationCoverage coverage, AllocationProblem problem, AllocationPlan plan, CalibrationSet calibration,
+                          CalibrationCoverage coverage, List<CostModel.ProjectionCosts> costs, AllocationProblem problem,
+                          AllocationPlan plan, CalibrationSet calibration,
                           List<StageTime> stages, Estimate estimate, List<String> fallbacks) {
     }
 
@@ -118,7 +119,7 @@ public final class BitsMoeRunner {
         double costSeconds = stages.stream().filter(x -> x.stage().equals("cost model")).findFirst().orElseThrow().seconds();
         Estimate est = new Estimate(estimatedBytes(model, problem, plan, o), estimatedPeak(model, d, problem),
                 costSeconds / Math.max(1, o.candidates().length) + 1e-9 * model.checkpoint().totalBytes() * 2);
-        return new Planned(o, d, stats, coverage, problem, plan, calibration, stages, est, fallbacks);
+        return new Planned(o, d, stats, coverage, costs, problem, plan, calibration, stages, est, fallbacks);
     }
 
     public static Summary quantize(MoeModel model, Planned p, Path out, Progress progress) {

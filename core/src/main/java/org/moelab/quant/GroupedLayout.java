@@ -23,7 +23,7 @@ abstract class GroupedLayout implements PackedLayout {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Lanes per float vector (16 with AVX-512, 8 with AVX2). */
     static final int S = F.length();
-    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** q of element i: the scalar decode, the one the reference kernels and {@link #unpack} use. */
     abstract int code(byte[] packed, int pOff, int i);

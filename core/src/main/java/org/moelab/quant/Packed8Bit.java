@@ -94,9 +94,12 @@ public final class Packed8Bit extends GroupedLayout {
     }
 
     /**
-     * Fused over the vectors: y is processed in tiles of 4·S elements held in registers while every vector's
-     * chunks of that tile are decoded and added, in order j = 0, 1, …; per element the fma sequence of
-     * {@link #axpyManyScalar}. Needs g a multiple of S (chunks inside one group, on byte boundaries).
+     * Fused over the vectors. For each chunk of S elements, y's chunk stays in a register while every vector's
+     * chunk is decoded and added in order j = 0, 1, …, so per element this is the fma sequence of
+     * {@link #axpyManyScalar} (bit for bit). The decode is written out here rather than called: a helper
+     * returning a vector that the JIT fails to inline (code size, stack, call depth) boxes every vector it
+     * returns and falls back to the Java lane loops. Needs g a multiple of S (chunks inside one group, on
+     * byte boundaries); other group sizes run {@link #axpy} per vector.
      */
     @Override
     public void axpyMany(int count, float[] alpha, int aOff, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
@@ -106,47 +109,16 @@ public final class Packed8Bit extends GroupedLayout {
             return;
         }
         int ns = QuantizedVector.groups(n, g);
-        boolean oneScalePerTile = g % (4 * S) == 0;
         int i = 0;
-        for (; i + 4 * S <= n; i += 4 * S) {
-            int at = yOff + i;
-            FloatVector y0 = FloatVector.fromArray(F, y, at);
-            FloatVector y1 = FloatVector.fromArray(F, y, at + S);
-            FloatVector y2 = FloatVector.fromArray(F, y, at + 2 * S);
-            FloatVector y3 = FloatVector.fromArray(F, y, at + 3 * S);
-            int off = pOff + (i * BITS >>> 3);
-            if (oneScalePerTile) {
-                for (int j = 0, s0 = sOff + i / g; j < count; j++, off += vb, s0 += ns) {
-                    FloatVector a = FloatVector.broadcast(F, alpha[aOff + j]);
-                    FloatVector sv = FloatVector.broadcast(F, Float.float16ToFloat(scales[s0]));
-                    y0 = chunk(p, off).mul(sv).fma(a, y0);
-                    y1 = chunk(p, off + CHUNK_BYTES).mul(sv).fma(a, y1);
-                    y2 = chunk(p, off + 2 * CHUNK_BYTES).mul(sv).fma(a, y2);
-                    y3 = chunk(p, off + 3 * CHUNK_BYTES).mul(sv).fma(a, y3);
-                }
-            } else {
-                int s0 = sOff + i / g, s1 = sOff + (i + S) / g, s2 = sOff + (i + 2 * S) / g, s3 = sOff + (i + 3 * S) / g;
-                for (int j = 0; j < count; j++, off += vb, s0 += ns, s1 += ns, s2 += ns, s3 += ns) {
-                    FloatVector a = FloatVector.broadcast(F, alpha[aOff + j]);
-                    y0 = chunk(p, off).mul(Float.float16ToFloat(scales[s0])).fma(a, y0);
-                    y1 = chunk(p, off + CHUNK_BYTES).mul(Float.float16ToFloat(scales[s1])).fma(a, y1);
-                    y2 = chunk(p, off + 2 * CHUNK_BYTES).mul(Float.float16ToFloat(scales[s2])).fma(a, y2);
-                    y3 = chunk(p, off + 3 * CHUNK_BYTES).mul(Float.float16ToFloat(scales[s3])).fma(a, y3);
-                }
-            }
-            y0.intoArray(y, at);
-            y1.intoArray(y, at + S);
-            y2.intoArray(y, at + 2 * S);
-            y3.intoArray(y, at + 3 * S);
-        }
         for (; i + S <= n; i += S) {
             int at = yOff + i;
-            FloatVector y0 = FloatVector.fromArray(F, y, at);
+            FloatVector acc = FloatVector.fromArray(F, y, at);
             int off = pOff + (i * BITS >>> 3);
-            for (int j = 0, s0 = sOff + i / g; j < count; j++, off += vb, s0 += ns) {
-                y0 = chunk(p, off).mul(Float.float16ToFloat(scales[s0])).fma(FloatVector.broadcast(F, alpha[aOff + j]), y0);
+            for (int j = 0, gi = sOff + i / g; j < count; j++, off += vb, gi += ns) {
+                FloatVector q = (FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                acc = q.mul(Float.float16ToFloat(scales[gi])).fma(FloatVector.broadcast(F, alpha[aOff + j]), acc);
             }
-            y0.intoArray(y, at);
+            acc.intoArray(y, at);
         }
         if (i == n) return;
         for (int j = 0, vp = pOff, vs = sOff; j < count; j++, vp += vb, vs += ns) {
@@ -155,7 +127,10 @@ public final class Packed8Bit extends GroupedLayout {
         }
     }
 
-    /** Fused over the vectors: per vector the loop of {@link #dot}, without per-vector checks. Needs g a multiple of S. */
+    /**
+     * Fused over the vectors: per vector the loop of {@link #dot} with the decode written out (see
+     * {@link #axpyMany}) and no per-vector checks. Needs g a multiple of S.
+     */
     @Override
     public void dotMany(int count, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff, float[] out, int oOff) {
         int vb = checkMany(count, p, pOff, scales, sOff, g, n, x, xOff, out, oOff);
@@ -174,7 +149,8 @@ public final class Packed8Bit extends GroupedLayout {
                 if (end - e0 >= S) {
                     FloatVector qx = FloatVector.zero(F);
                     for (int off = vp + (e0 * BITS >>> 3); i + S <= end; i += S, off += CHUNK_BYTES) {
-                        qx = chunk(p, off).fma(FloatVector.fromArray(F, x, xOff + i), qx);
+                        FloatVector q = (FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                        qx = q.fma(FloatVector.fromArray(F, x, xOff + i), qx);
                     }
                     acc = qx.fma(FloatVector.broadcast(F, scale), acc);
                 }

@@ -1,5 +1,6 @@
 package org.moelab.quant;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -32,6 +33,7 @@ public final class PackedFp16 implements PackedLayout {
     private static final int S = F.length();
     private static final boolean VECTOR = S >= 4;
     private static final VectorSpecies<Short> H = VECTOR ? VectorSpecies.of(short.class, VectorShape.forBitSize(S * 16)) : null;
+    private static final VectorSpecies<Byte> B = VECTOR ? VectorSpecies.of(byte.class, VectorShape.forBitSize(S * 16)) : null;
     private static final float TWO_112 = 0x1p112f;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -146,38 +148,31 @@ public final class PackedFp16 implements PackedLayout {
         return (int) vb;
     }
 
-    /** Fused over the vectors: y in tiles of 4·S elements held in registers, vectors added in order j. */
+    /**
+     * Fused over the vectors: for each chunk of S elements y stays in a register while every vector's chunk is
+     * added in order j (bit for bit {@link #axpyManyScalar}). The decode of {@link #chunk} is written out
+     * (from a byte vector, not a memory segment) so no vector crosses a call the JIT might not inline.
+     */
     @Override
     public void axpyMany(int count, float[] alpha, int aOff, byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] y, int yOff) {
         int vb = checkMany(count, p, pOff, n, y, yOff, alpha, aOff);
         int i = 0;
         if (VECTOR) {
-            MemorySegment seg = MemorySegment.ofArray(p);
-            for (; i + 4 * S <= n; i += 4 * S) {
-                int at = yOff + i;
-                FloatVector y0 = FloatVector.fromArray(F, y, at);
-                FloatVector y1 = FloatVector.fromArray(F, y, at + S);
-                FloatVector y2 = FloatVector.fromArray(F, y, at + 2 * S);
-                FloatVector y3 = FloatVector.fromArray(F, y, at + 3 * S);
-                long off = pOff + 2L * i;
-                for (int j = 0; j < count; j++, off += vb) {
-                    FloatVector a = FloatVector.broadcast(F, alpha[aOff + j]);
-                    y0 = chunk(seg, off).fma(a, y0);
-                    y1 = chunk(seg, off + 2L * S).fma(a, y1);
-                    y2 = chunk(seg, off + 4L * S).fma(a, y2);
-                    y3 = chunk(seg, off + 6L * S).fma(a, y3);
-                }
-                y0.intoArray(y, at);
-                y1.intoArray(y, at + S);
-                y2.intoArray(y, at + 2 * S);
-                y3.intoArray(y, at + 3 * S);
-            }
             for (; i + S <= n; i += S) {
                 int at = yOff + i;
-                FloatVector y0 = FloatVector.fromArray(F, y, at);
-                long off = pOff + 2L * i;
-                for (int j = 0; j < count; j++, off += vb) y0 = chunk(seg, off).fma(FloatVector.broadcast(F, alpha[aOff + j]), y0);
-                y0.intoArray(y, at);
+                FloatVector acc = FloatVector.fromArray(F, y, at);
+                int off = pOff + 2 * i;
+                for (int j = 0; j < count; j++, off += vb) {
+                    ShortVector hs = ByteVector.fromArray(B, p, off).reinterpretAsShorts();
+                    IntVector h = (IntVector) hs.convertShape(VectorOperators.S2I, I, 0);
+                    IntVector em = h.lanewise(VectorOperators.AND, 0x7FFF);
+                    IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+                    IntVector finite = shifted.reinterpretAsFloats().mul(TWO_112).reinterpretAsInts();
+                    IntVector bits = finite.blend(shifted.lanewise(VectorOperators.OR, 0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
+                    FloatVector q = bits.lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                    acc = q.fma(FloatVector.broadcast(F, alpha[aOff + j]), acc);
+                }
+                acc.intoArray(y, at);
             }
         }
         if (i == n) return;
@@ -187,16 +182,25 @@ public final class PackedFp16 implements PackedLayout {
         }
     }
 
+    /** Fused over the vectors: per vector the loop of {@link #dot}, decode written out, no per-vector checks. */
     @Override
     public void dotMany(int count, byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] x, int xOff, float[] out, int oOff) {
         int vb = checkMany(count, p, pOff, n, x, xOff, out, oOff);
-        MemorySegment seg = VECTOR ? MemorySegment.ofArray(p) : null;
         for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
             int i = 0;
             float sum = 0f;
             if (VECTOR && n >= S) {
                 FloatVector acc = FloatVector.zero(F);
-                for (; i + S <= n; i += S) acc = chunk(seg, vp + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                for (int off = vp; i + S <= n; i += S, off += 2 * S) {
+                    ShortVector hs = ByteVector.fromArray(B, p, off).reinterpretAsShorts();
+                    IntVector h = (IntVector) hs.convertShape(VectorOperators.S2I, I, 0);
+                    IntVector em = h.lanewise(VectorOperators.AND, 0x7FFF);
+                    IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+                    IntVector finite = shifted.reinterpretAsFloats().mul(TWO_112).reinterpretAsInts();
+                    IntVector bits = finite.blend(shifted.lanewise(VectorOperators.OR, 0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
+                    FloatVector q = bits.lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                    acc = q.fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                }
                 sum = acc.reduceLanes(VectorOperators.ADD);
             }
             for (; i < n; i++) sum = Math.fma(Float.float16ToFloat((short) half(p, vp, i)), x[xOff + i], sum);

@@ -50,8 +50,11 @@ public final class MagicArguments {
         }
     }
 
-    /** @param quoted whether the token opens with a quote or escape, so it cannot be an option */
-    private record Token(String text, boolean quoted, int column) {
+    /**
+     * @param quoted whether the token opens with a quote or escape, so it cannot be an option
+     * @param where  where it starts, for messages: "column 7" (a raw line) or "word 3" (pre-split words)
+     */
+    private record Token(String text, boolean quoted, String where) {
     }
 
     private final Set<String> flags;
@@ -62,9 +65,29 @@ public final class MagicArguments {
     }
 
     public Parsed parse(String line) {
+        return parse(tokenize(line == null ? "" : line));
+    }
+
+    /**
+     * Parses words another parser already split (IJava hands magics a list of words): each word is taken
+     * literally, no quote or escape processing; messages count words, not columns.
+     */
+    public Parsed parseWords(List<String> words) {
+        List<Token> tokens = new ArrayList<>(words.size());
+        for (int i = 0; i < words.size(); i++) {
+            tokens.add(new Token(words.get(i), false, "word " + (i + 1)));
+        }
+        return parse(tokens);
+    }
+
+    /** The words of {@code line}, split and unquoted as described in the class comment. */
+    public static List<String> split(String line) {
+        return tokenize(line == null ? "" : line).stream().map(Token::text).toList();
+    }
+
+    private Parsed parse(List<Token> tokens) {
         Map<String, String> options = new LinkedHashMap<>();
         List<String> positional = new ArrayList<>();
-        List<Token> tokens = tokenize(line == null ? "" : line);
         boolean optionsEnded = false;
         for (int i = 0; i < tokens.size(); i++) {
             Token t = tokens.get(i);
@@ -107,7 +130,7 @@ public final class MagicArguments {
     }
 
     private static MagicArgumentException error(Token at, String what) {
-        return new MagicArgumentException(what + " (column " + at.column() + ")");
+        return new MagicArgumentException(what + " (" + at.where() + ")");
     }
 
     /** Splits like a shell; columns are 1-based for messages. */
@@ -122,7 +145,7 @@ public final class MagicArguments {
             char c = line.charAt(i);
             if (Character.isWhitespace(c)) {
                 if (inToken) {
-                    tokens.add(new Token(current.toString(), quoted, start + 1));
+                    tokens.add(new Token(current.toString(), quoted, "column " + (start + 1)));
                     current.setLength(0);
                     inToken = false;
                     quoted = false;
@@ -153,7 +176,7 @@ public final class MagicArguments {
             }
         }
         if (inToken) {
-            tokens.add(new Token(current.toString(), quoted, start + 1));
+            tokens.add(new Token(current.toString(), quoted, "column " + (start + 1)));
         }
         return tokens;
     }

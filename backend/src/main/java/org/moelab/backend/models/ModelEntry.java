@@ -1,0 +1,104 @@
+package org.moelab.backend.models;
+
+import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
+import org.moelab.runtime.Transformer;
+import org.moelab.tensor.Tensor;
+import org.moelab.tokenizer.MoeTokenizer;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One registered model: where it is, what state it is in, and, once loaded, the mapped model, its runtime
+ * blocks and tokenizer. Users hold a {@link ModelRegistry.Lease} while they compute so an unload waits for
+ * them; at most one heavy task (a job or a synchronous allocation) owns the model at a time.
+ */
+public final class ModelEntry {
+
+    public enum State { AVAILABLE, LOADING, READY, FAILED, UNLOADING }
+
+    public enum Kind { CHECKPOINT, BITSMOE_ARTIFACT }
+
+    /** Loaded model, transformer and tokenizer: published together once the load has finished. */
+    record Runtime(BitsMoeArtifact.Loaded loaded, Transformer transformer, MoeTokenizer tokenizer, long mappedBytes,
+                   long heapBytes, double loadSeconds, Instant loadedAt) {
+    }
+
+    final String id;
+    final Path dir;
+    final Kind kind;
+    final String origin;
+    volatile State state;
+    volatile String error;
+    volatile Runtime runtime;
+    volatile CompletableFuture<ModelEntry> loading;
+    final AtomicInteger users = new AtomicInteger();
+    final AtomicReference<String> heavy = new AtomicReference<>();
+
+    ModelEntry(String id, Path dir, Kind kind, String origin) {
+        this.id = id;
+        this.dir = dir;
+        this.kind = kind;
+        this.origin = origin;
+        this.state = State.AVAILABLE;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** What holds the model for heavy work ("job j-… (quantization)"), or null. */
+    public String busyWith() {
+        return heavy.get();
+    }
+
+    /** Loads everything; returns the published runtime. Runs on the registry's loader thread. */
+    static Runtime load(Path dir, Kind kind) {
+        long t0 = System.nanoTime();
+        BitsMoeArtifact.Loaded loaded = kind == Kind.BITSMOE_ARTIFACT ? BitsMoeArtifact.load(dir)
+                : BitsMoeArtifact.Loaded.plain(org.moelab.model.ModelLoader.load(dir));
+        try {
+            MoeTokenizer tok = MoeTokenizer.load(dir);
+            Transformer t = loaded.transformer();
+            long heap = 0;
+            if (loaded.quantized()) {
+                // the factorized tables are decoded onto the heap; bases widen from bf16 to float
+                for (Tensor x : loaded.model().checkpoint().tensors()) {
+                    if (!x.name().startsWith("bitsmoe.")) continue;
+                    heap += x.name().endsWith(".basis") ? 4 * x.elements() : x.data().byteSize();
+                }
+            }
+            return new Runtime(loaded, t, tok, loaded.model().checkpoint().totalBytes(), heap, (System.nanoTime() - t0) / 1e9,
+                    Instant.now());
+        } catch (RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    void close() {
+        Runtime r = runtime;
+        runtime = null;
+        if (r == null) return;
+        try {
+            r.tokenizer().close();
+        } finally {
+            r.loaded().close();
+        }
+    }
+}

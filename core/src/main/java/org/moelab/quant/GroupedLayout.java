@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.invoke.MethodHandles;
@@ -23,7 +24,20 @@ abstract class GroupedLayout implements PackedLayout {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Lanes per float vector (16 with AVX-512, 8 with AVX2). */
     static final int S = F.length();
+    /**
+     * Lane swaps at distance 1, 2, 4, 8 (each null where S is not larger): the many-vector dot kernels sum a
+     * vector's lanes with these in a fixed tree order. {@code reduceLanes(ADD)} leaves the order open, and the
+     * JIT tiers do take different orders, which would make the same call give different bits over a run.
+     */
+    static final VectorShuffle<Float> SWAP1 = swap(1);
+    static final VectorShuffle<Float> SWAP2 = swap(2);
+    static final VectorShuffle<Float> SWAP4 = swap(4);
+    static final VectorShuffle<Float> SWAP8 = swap(8);
     static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private static VectorShuffle<Float> swap(int d) {
+        return d < S ? VectorShuffle.fromOp(F, i -> i ^ d) : null;
+    }
 
     /** q of element i: the scalar decode, the one the reference kernels and {@link #unpack} use. */
     abstract int code(byte[] packed, int pOff, int i);

@@ -124,13 +124,13 @@ public final class Packed3Bit extends GroupedLayout {
     }
 
     /**
-     * Fused over the vectors; the decode is written out in the loops rather than called, because a helper
-     * returning a vector that the JIT does not inline (code size, stack, call depth) boxes every vector and
-     * falls back to the Java lane loops. Where a group spans whole tiles of 4·S elements (g a multiple of
-     * 4·S) y is held in four registers per tile while each vector adds coef_j·q with coef_j = alpha_j·scale
-     * computed once per vector and tile; the codes are added as stored (c = q + BIAS) and BIAS·Σ_j coef_j is taken off once per tile. This agrees with {@link #axpyManyScalar} up to float
-     * rounding. Remaining whole chunks (and g a multiple of S only) run per chunk with the fma sequence of
-     * {@link #axpy}; other group sizes run {@link #axpy} per vector.
+     * Fused over the vectors, with the decode written out in the loops: a helper returning a vector that the JIT
+     * does not inline (code size, stack, call depth) boxes every vector and falls back to the Java lane loops.
+     * Where groups cover whole tiles of 4·S elements (g a multiple of 4·S), each tile of y stays in 4 registers
+     * while every vector adds coef_j·q with coef_j = alpha_j·scale computed once per vector and tile; the fields
+     * are added as stored (c = q + BIAS) and BIAS·Σ_j coef_j comes off once per tile. This agrees with {@link
+     * #axpyManyScalar} up to float rounding. Whole chunks left over (or g a multiple of S only) run per chunk
+     * with the fma sequence of {@link #axpy}; other group sizes run {@link #axpy} per vector.
      */
     @Override
     public void axpyMany(int count, float[] alpha, int aOff, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
@@ -145,7 +145,7 @@ public final class Packed3Bit extends GroupedLayout {
             for (; i + 4 * S <= n; i += 4 * S) {
                 int at = yOff + i;
                 FloatVector y0 = FloatVector.fromArray(F, y, at);
-                FloatVector y1 = FloatVector.fromArray(F, y, at + 1 * S);
+                FloatVector y1 = FloatVector.fromArray(F, y, at + S);
                 FloatVector y2 = FloatVector.fromArray(F, y, at + 2 * S);
                 FloatVector y3 = FloatVector.fromArray(F, y, at + 3 * S);
                 float biasSum = 0f;
@@ -157,19 +157,27 @@ public final class Packed3Bit extends GroupedLayout {
                     long w0, w1, w2, w3;
                     if (off + 3 * CHUNK_BYTES + 8 <= p.length) {
                         w0 = (long) LONG_LE.get(p, off);
-                        w1 = (long) LONG_LE.get(p, off + 1 * CHUNK_BYTES);
+                        w1 = (long) LONG_LE.get(p, off + CHUNK_BYTES);
                         w2 = (long) LONG_LE.get(p, off + 2 * CHUNK_BYTES);
                         w3 = (long) LONG_LE.get(p, off + 3 * CHUNK_BYTES);
                     } else {
                         w0 = readLE(p, off, CHUNK_BYTES);
-                        w1 = readLE(p, off + 1 * CHUNK_BYTES, CHUNK_BYTES);
+                        w1 = readLE(p, off + CHUNK_BYTES, CHUNK_BYTES);
                         w2 = readLE(p, off + 2 * CHUNK_BYTES, CHUNK_BYTES);
                         w3 = readLE(p, off + 3 * CHUNK_BYTES, CHUNK_BYTES);
                     }
-                    y0 = ((FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0)).lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0)).fma(cv, y0);
-                    y1 = ((FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1)).lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0)).fma(cv, y1);
-                    y2 = ((FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w2).blend((int) (w2 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w2)).lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0)).fma(cv, y2);
-                    y3 = ((FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w3).blend((int) (w3 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w3)).lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0)).fma(cv, y3);
+                    IntVector l0 = HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0);
+                    FloatVector c0 = (FloatVector) l0.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    IntVector l1 = HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1);
+                    FloatVector c1 = (FloatVector) l1.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    IntVector l2 = HAS_HI ? IntVector.broadcast(I, (int) w2).blend((int) (w2 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w2);
+                    FloatVector c2 = (FloatVector) l2.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    IntVector l3 = HAS_HI ? IntVector.broadcast(I, (int) w3).blend((int) (w3 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w3);
+                    FloatVector c3 = (FloatVector) l3.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    y0 = c0.fma(cv, y0);
+                    y1 = c1.fma(cv, y1);
+                    y2 = c2.fma(cv, y2);
+                    y3 = c3.fma(cv, y3);
                 }
                 FloatVector bv = FloatVector.broadcast(F, -BIAS * biasSum);
                 y0 = y0.add(bv);
@@ -177,7 +185,7 @@ public final class Packed3Bit extends GroupedLayout {
                 y2 = y2.add(bv);
                 y3 = y3.add(bv);
                 y0.intoArray(y, at);
-                y1.intoArray(y, at + 1 * S);
+                y1.intoArray(y, at + S);
                 y2.intoArray(y, at + 2 * S);
                 y3.intoArray(y, at + 3 * S);
             }
@@ -187,8 +195,10 @@ public final class Packed3Bit extends GroupedLayout {
             FloatVector acc = FloatVector.fromArray(F, y, at);
             int off = pOff + (i * BITS >>> 3);
             for (int j = 0, gi = sOff + i / g; j < count; j++, off += vb, gi += ns) {
-                long w = off + 8 <= p.length ? (long) LONG_LE.get(p, off) : readLE(p, off, CHUNK_BYTES);
-                FloatVector q = ((FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w).blend((int) (w >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w)).lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0)).sub(BIAS);
+                long w0 = off + 8 <= p.length ? (long) LONG_LE.get(p, off) : readLE(p, off, CHUNK_BYTES);
+                IntVector l0 = HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0);
+                FloatVector c0 = (FloatVector) l0.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                FloatVector q = c0.sub(BIAS);
                 acc = q.mul(Float.float16ToFloat(scales[gi])).fma(FloatVector.broadcast(F, alpha[aOff + j]), acc);
             }
             acc.intoArray(y, at);
@@ -201,10 +211,12 @@ public final class Packed3Bit extends GroupedLayout {
     }
 
     /**
-     * Fused over the vectors, group by group: for each group the vectors' partial dot products over its whole
-     * chunks run with the decode written out (see {@link #axpyMany}), two accumulators each; the codes are multiplied as stored (c = q + BIAS) and BIAS·Σx, taken once per group for all vectors, is subtracted. Agrees
-     * with {@link #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run
-     * {@link #dot} per vector.
+     * Fused over the vectors, group by group: the vectors' partial dot products over a group's whole chunks run
+     * with the decode written out (see {@link #axpyMany}), two accumulators each, summed over the lanes in a
+     * fixed order (so the result does not depend on which JIT tier runs it); the fields are multiplied as stored
+     * (c = q + BIAS) and BIAS·Σx, summed once per group for all vectors, comes off. Agrees with {@link
+     * #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run {@link #dot} per
+     * vector.
      */
     @Override
     public void dotMany(int count, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff, float[] out, int oOff) {
@@ -217,32 +229,50 @@ public final class Packed3Bit extends GroupedLayout {
         for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
             int end = Math.min(n, e0 + g);
             int vEnd = e0 + (end - e0) / S * S;
-                FloatVector sx = FloatVector.zero(F);
-                for (int i = e0; i < vEnd; i += S) sx = sx.add(FloatVector.fromArray(F, x, xOff + i));
-                float fold = BIAS * sx.reduceLanes(VectorOperators.ADD);
+            FloatVector sx = FloatVector.zero(F);
+            for (int i = e0; i < vEnd; i += S) sx = sx.add(FloatVector.fromArray(F, x, xOff + i));
+            FloatVector sumv = sx;
+            if (S > 8) sumv = sumv.add(sumv.rearrange(SWAP8));
+            if (S > 4) sumv = sumv.add(sumv.rearrange(SWAP4));
+            if (S > 2) sumv = sumv.add(sumv.rearrange(SWAP2));
+            sumv = sumv.add(sumv.rearrange(SWAP1));
+            float sum = sumv.lane(0);
+            float fold = BIAS * sum;
             for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
                 FloatVector qa = FloatVector.zero(F);
                 FloatVector qb = FloatVector.zero(F);
                 int i = e0;
                 int off = vp + (e0 * BITS >>> 3);
                 for (; i + 2 * S <= vEnd; i += 2 * S, off += 2 * CHUNK_BYTES) {
-                        long w0, w1;
-                        if (off + 1 * CHUNK_BYTES + 8 <= p.length) {
-                            w0 = (long) LONG_LE.get(p, off);
-                            w1 = (long) LONG_LE.get(p, off + 1 * CHUNK_BYTES);
-                        } else {
-                            w0 = readLE(p, off, CHUNK_BYTES);
-                            w1 = readLE(p, off + 1 * CHUNK_BYTES, CHUNK_BYTES);
-                        }
-                        qa = ((FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0)).lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xOff + i), qa);
-                        qb = ((FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1)).lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xOff + i + S), qb);
+                    long w0, w1;
+                    if (off + CHUNK_BYTES + 8 <= p.length) {
+                        w0 = (long) LONG_LE.get(p, off);
+                        w1 = (long) LONG_LE.get(p, off + CHUNK_BYTES);
+                    } else {
+                        w0 = readLE(p, off, CHUNK_BYTES);
+                        w1 = readLE(p, off + CHUNK_BYTES, CHUNK_BYTES);
+                    }
+                    IntVector l0 = HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0);
+                    FloatVector c0 = (FloatVector) l0.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    IntVector l1 = HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1);
+                    FloatVector c1 = (FloatVector) l1.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    qa = c0.fma(FloatVector.fromArray(F, x, xOff + i), qa);
+                    qb = c1.fma(FloatVector.fromArray(F, x, xOff + i + S), qb);
                 }
                 if (i < vEnd) {
-                            long w = off + 8 <= p.length ? (long) LONG_LE.get(p, off) : readLE(p, off, CHUNK_BYTES);
-                            qa = ((FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w).blend((int) (w >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w)).lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xOff + i), qa);
+                    long w0 = off + 8 <= p.length ? (long) LONG_LE.get(p, off) : readLE(p, off, CHUNK_BYTES);
+                    IntVector l0 = HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0);
+                    FloatVector c0 = (FloatVector) l0.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    qa = c0.fma(FloatVector.fromArray(F, x, xOff + i), qa);
                     i += S;
                 }
-                float d = qa.add(qb).reduceLanes(VectorOperators.ADD) - fold;
+                FloatVector dv = qa.add(qb);
+                if (S > 8) dv = dv.add(dv.rearrange(SWAP8));
+                if (S > 4) dv = dv.add(dv.rearrange(SWAP4));
+                if (S > 2) dv = dv.add(dv.rearrange(SWAP2));
+                dv = dv.add(dv.rearrange(SWAP1));
+                float d = dv.lane(0);
+                d -= fold;
                 for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
                 float scale = Float.float16ToFloat(scales[sOff + j * ns + gk]);
                 out[oOff + j] = gk == 0 ? scale * d : Math.fma(scale, d, out[oOff + j]);

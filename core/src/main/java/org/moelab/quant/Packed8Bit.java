@@ -94,13 +94,13 @@ public final class Packed8Bit extends GroupedLayout {
     }
 
     /**
-     * Fused over the vectors; the decode is written out in the loops rather than called, because a helper
-     * returning a vector that the JIT does not inline (code size, stack, call depth) boxes every vector and
-     * falls back to the Java lane loops. Where a group spans whole tiles of 4·S elements (g a multiple of
-     * 4·S) y is held in four registers per tile while each vector adds coef_j·q with coef_j = alpha_j·scale
-     * computed once per vector and tile; the XOR with 0x80 turns c into q directly. This agrees with {@link #axpyManyScalar} up to float
-     * rounding. Remaining whole chunks (and g a multiple of S only) run per chunk with the fma sequence of
-     * {@link #axpy}; other group sizes run {@link #axpy} per vector.
+     * Fused over the vectors, with the decode written out in the loops: a helper returning a vector that the JIT
+     * does not inline (code size, stack, call depth) boxes every vector and falls back to the Java lane loops.
+     * Where groups cover whole tiles of 4·S elements (g a multiple of 4·S), each tile of y stays in 4 registers
+     * while every vector adds coef_j·q with coef_j = alpha_j·scale computed once per vector and tile; the XOR
+     * with 0x80 gives q directly. This agrees with {@link #axpyManyScalar} up to float rounding. Whole chunks
+     * left over (or g a multiple of S only) run per chunk with the fma sequence of {@link #axpy}; other group
+     * sizes run {@link #axpy} per vector.
      */
     @Override
     public void axpyMany(int count, float[] alpha, int aOff, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
@@ -115,20 +115,23 @@ public final class Packed8Bit extends GroupedLayout {
             for (; i + 4 * S <= n; i += 4 * S) {
                 int at = yOff + i;
                 FloatVector y0 = FloatVector.fromArray(F, y, at);
-                FloatVector y1 = FloatVector.fromArray(F, y, at + 1 * S);
+                FloatVector y1 = FloatVector.fromArray(F, y, at + S);
                 FloatVector y2 = FloatVector.fromArray(F, y, at + 2 * S);
                 FloatVector y3 = FloatVector.fromArray(F, y, at + 3 * S);
                 int off = pOff + (i * BITS >>> 3);
                 for (int j = 0, gi = sOff + i / g; j < count; j++, off += vb, gi += ns) {
-                    float coef = alpha[aOff + j] * Float.float16ToFloat(scales[gi]);
-                    FloatVector cv = FloatVector.broadcast(F, coef);
-                    y0 = ((FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0)).fma(cv, y0);
-                    y1 = ((FloatVector) ByteVector.fromArray(B, p, off + 1 * CHUNK_BYTES).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0)).fma(cv, y1);
-                    y2 = ((FloatVector) ByteVector.fromArray(B, p, off + 2 * CHUNK_BYTES).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0)).fma(cv, y2);
-                    y3 = ((FloatVector) ByteVector.fromArray(B, p, off + 3 * CHUNK_BYTES).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0)).fma(cv, y3);
+                    FloatVector cv = FloatVector.broadcast(F, alpha[aOff + j] * Float.float16ToFloat(scales[gi]));
+                    FloatVector c0 = (FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector c1 = (FloatVector) ByteVector.fromArray(B, p, off + CHUNK_BYTES).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector c2 = (FloatVector) ByteVector.fromArray(B, p, off + 2 * CHUNK_BYTES).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector c3 = (FloatVector) ByteVector.fromArray(B, p, off + 3 * CHUNK_BYTES).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                    y0 = c0.fma(cv, y0);
+                    y1 = c1.fma(cv, y1);
+                    y2 = c2.fma(cv, y2);
+                    y3 = c3.fma(cv, y3);
                 }
                 y0.intoArray(y, at);
-                y1.intoArray(y, at + 1 * S);
+                y1.intoArray(y, at + S);
                 y2.intoArray(y, at + 2 * S);
                 y3.intoArray(y, at + 3 * S);
             }
@@ -138,7 +141,8 @@ public final class Packed8Bit extends GroupedLayout {
             FloatVector acc = FloatVector.fromArray(F, y, at);
             int off = pOff + (i * BITS >>> 3);
             for (int j = 0, gi = sOff + i / g; j < count; j++, off += vb, gi += ns) {
-                FloatVector q = (FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector c0 = (FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector q = c0;
                 acc = q.mul(Float.float16ToFloat(scales[gi])).fma(FloatVector.broadcast(F, alpha[aOff + j]), acc);
             }
             acc.intoArray(y, at);
@@ -151,9 +155,10 @@ public final class Packed8Bit extends GroupedLayout {
     }
 
     /**
-     * Fused over the vectors, group by group: for each group the vectors' partial dot products over its whole
-     * chunks run with the decode written out (see {@link #axpyMany}), two accumulators each; the XOR with 0x80 turns c into q directly. Agrees
-     * with {@link #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run
+     * Fused over the vectors, group by group: the vectors' partial dot products over a group's whole chunks run
+     * with the decode written out (see {@link #axpyMany}), two accumulators each, summed over the lanes in a
+     * fixed order (so the result does not depend on which JIT tier runs it); the XOR with 0x80 gives q directly.
+     * Agrees with {@link #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run
      * {@link #dot} per vector.
      */
     @Override
@@ -173,14 +178,22 @@ public final class Packed8Bit extends GroupedLayout {
                 int i = e0;
                 int off = vp + (e0 * BITS >>> 3);
                 for (; i + 2 * S <= vEnd; i += 2 * S, off += 2 * CHUNK_BYTES) {
-                            qa = ((FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xOff + i), qa);
-                        qb = ((FloatVector) ByteVector.fromArray(B, p, off + CHUNK_BYTES).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xOff + i + S), qb);
+                    FloatVector c0 = (FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector c1 = (FloatVector) ByteVector.fromArray(B, p, off + CHUNK_BYTES).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                    qa = c0.fma(FloatVector.fromArray(F, x, xOff + i), qa);
+                    qb = c1.fma(FloatVector.fromArray(F, x, xOff + i + S), qb);
                 }
                 if (i < vEnd) {
-                            qa = ((FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xOff + i), qa);
+                    FloatVector c0 = (FloatVector) ByteVector.fromArray(B, p, off).lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
+                    qa = c0.fma(FloatVector.fromArray(F, x, xOff + i), qa);
                     i += S;
                 }
-                float d = qa.add(qb).reduceLanes(VectorOperators.ADD);
+                FloatVector dv = qa.add(qb);
+                if (S > 8) dv = dv.add(dv.rearrange(SWAP8));
+                if (S > 4) dv = dv.add(dv.rearrange(SWAP4));
+                if (S > 2) dv = dv.add(dv.rearrange(SWAP2));
+                dv = dv.add(dv.rearrange(SWAP1));
+                float d = dv.lane(0);
                 for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
                 float scale = Float.float16ToFloat(scales[sOff + j * ns + gk]);
                 out[oOff + j] = gk == 0 ? scale * d : Math.fma(scale, d, out[oOff + j]);

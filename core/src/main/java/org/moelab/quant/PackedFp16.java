@@ -201,7 +201,12 @@ public final class PackedFp16 implements PackedLayout {
                     FloatVector q = bits.lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
                     acc = q.fma(FloatVector.fromArray(F, x, xOff + i), acc);
                 }
-                sum = acc.reduceLanes(VectorOperators.ADD);
+                // lanes summed in a fixed order (see GroupedLayout.SWAP1): the same bits whichever JIT tier runs this
+                if (S > 8) acc = acc.add(acc.rearrange(GroupedLayout.SWAP8));
+                if (S > 4) acc = acc.add(acc.rearrange(GroupedLayout.SWAP4));
+                if (S > 2) acc = acc.add(acc.rearrange(GroupedLayout.SWAP2));
+                acc = acc.add(acc.rearrange(GroupedLayout.SWAP1));
+                sum = acc.lane(0);
             }
             for (; i < n; i++) sum = Math.fma(Float.float16ToFloat((short) half(p, vp, i)), x[xOff + i], sum);
             out[oOff + j] = sum;

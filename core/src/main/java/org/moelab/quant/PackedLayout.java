@@ -73,9 +73,9 @@ public interface PackedLayout {
      */
 
     /**
-     * y[yOff+i] += Σ_j alpha[aOff+j]·dequant_j(i), the vectors applied in order j = 0, 1, …: per element
-     * the same fma sequence as {@code count} calls of {@link #axpy}, so it equals {@link #axpyManyScalar}
-     * bit for bit.
+     * y[yOff+i] += Σ_j alpha[aOff+j]·dequant_j(i) (fast path). The fast paths may factor the group scale and
+     * the code offset out of the sum, so this agrees with {@link #axpyManyScalar} up to float rounding, not
+     * bit for bit; the default here (one {@link #axpy} per vector) is exact.
      */
     default void axpyMany(int count, float[] alpha, int aOff, byte[] packed, int pOff, short[] scales, int sOff,
                           int groupSize, int length, float[] y, int yOff) {
@@ -84,7 +84,7 @@ public interface PackedLayout {
         for (int j = 0; j < count; j++) axpy(alpha[aOff + j], packed, pOff + j * vb, scales, sOff + j * ns, groupSize, length, y, yOff);
     }
 
-    /** {@link #axpyMany}'s scalar reference: {@link #axpyScalar} for j = 0, 1, … in turn. */
+    /** {@link #axpyMany}'s scalar reference: {@link #axpyScalar} for j = 0, 1, … in turn (per element, in order j). */
     default void axpyManyScalar(int count, float[] alpha, int aOff, byte[] packed, int pOff, short[] scales, int sOff,
                                 int groupSize, int length, float[] y, int yOff) {
         int vb = Math.toIntExact(bytes(length));

@@ -48,6 +48,16 @@ class MagicArgumentsTest {
                 () -> assertError("a backslash ends the line (column 3)", "a \\"));
     }
 
+    @Test
+    void splitAndPreSplitWords() {
+        assertEquals(List.of("--prompt", "a b", "--x=y z", "c"), MagicArguments.split("--prompt 'a b' --x=\"y z\" c"));
+        MagicArguments.Parsed p = parser.parseWords(List.of("--bits", "2", "--dry-run", "two words"));
+        assertEquals(Map.of("bits", "2", "dry-run", "true"), p.options());
+        assertEquals(List.of("two words"), p.positional(), "words are taken literally");
+        var e = assertThrows(MagicArguments.MagicArgumentException.class, () -> parser.parseWords(List.of("--a", "1", "--bits")));
+        assertEquals("option --bits needs a value (word 3)", e.getMessage());
+    }
+
     private void assertError(String message, String line) {
         var e = assertThrows(MagicArguments.MagicArgumentException.class, () -> parser.parse(line), line);
         assertEquals(message, e.getMessage());

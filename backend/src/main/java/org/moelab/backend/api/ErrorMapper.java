@@ -92,11 +92,11 @@ public final class ErrorMapper {
         }
         // core reports bad options and inputs as IllegalArgumentException, with a message meant for the user
         if (e instanceof IllegalArgumentException i) return new Mapped(422, ApiError.of("invalid_request", "invalid_argument", i.getMessage()));
-        if (e instanceof WebApplicationException w) return web(w);
+        if (e instanceof WebApplicationException w) return fromWeb(w);
         return internal(e);
     }
 
-    private static Mapped web(WebApplicationException e) {
+    private static Mapped fromWeb(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException j) return new Mapped(400, fromJackson(j));
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
         if (status >= 500) return internal(e);

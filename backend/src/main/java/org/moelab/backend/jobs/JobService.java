@@ -125,7 +125,6 @@ public class JobService {
         try {
             job.checkCancelled();
             Object r = body.run(lease, new Context(job, progress));
-            job.checkCancelled();
             result = json.valueToTree(r);
             end = Job.State.SUCCEEDED;
         } catch (CancellationException e) {

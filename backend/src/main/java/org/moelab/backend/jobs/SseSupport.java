@@ -1,8 +1,10 @@
 package org.moelab.backend.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.core.MediaType;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
@@ -25,6 +27,18 @@ public class SseSupport {
     /** A reader that cannot take one event in this long is dropped. */
     static final long WRITE_TIMEOUT_SECONDS = 60;
 
+    @Inject
+    ObjectMapper json;
+
+    /** What a progress event carries (the status and final events carry the whole job view). */
+    public record ProgressEvent(String id, String state, String stage, long done, long total, double fraction, Double etaSeconds,
+                                Double elapsedSeconds, long seq) {
+        static ProgressEvent of(JobView v) {
+            return new ProgressEvent(v.id(), v.state(), v.stage(), v.done(), v.total(), v.fraction(), v.etaSeconds(),
+                    v.elapsedSeconds(), v.seq());
+        }
+    }
+
     public static void streamingHeaders(HttpServerResponse response) {
         if (response == null) return;
         response.putHeader("X-Accel-Buffering", "no");
@@ -32,9 +46,15 @@ public class SseSupport {
     }
 
     /** Sends one event and waits for the write; false when the client is gone or too slow. */
-    public static boolean send(SseEventSink sink, Sse sse, String name, Object data, Long id) {
+    public boolean send(SseEventSink sink, Sse sse, String name, Object data, Long id) {
         if (sink.isClosed()) return false;
-        OutboundSseEvent.Builder b = sse.newEventBuilder().name(name).mediaType(MediaType.APPLICATION_JSON_TYPE).data(data);
+        String text;
+        try {
+            text = json.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        OutboundSseEvent.Builder b = sse.newEventBuilder().name(name).data(text);
         if (id != null) b.id(Long.toString(id));
         try {
             sink.send(b.build()).toCompletableFuture().get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -66,7 +86,7 @@ public class SseSupport {
                     } else if (Job.State.valueOf(v.state().toUpperCase()).terminal()) {
                         break;
                     } else {
-                        ok = send(sink, sse, "progress", v, v.seq());
+                        ok = send(sink, sse, "progress", ProgressEvent.of(v), v.seq());
                     }
                     if (!ok) return;
                     seen = v.seq();

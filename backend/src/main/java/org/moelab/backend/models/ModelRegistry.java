@@ -192,10 +192,10 @@ public class ModelRegistry {
                     e.runtime = r;
                     e.state = ModelEntry.State.READY;
                     LOG.infof("loaded model %s in %.2f s (%d bytes mapped)", e.id, r.loadSeconds(), r.mappedBytes());
-                } catch (RuntimeException ex) {
-                    e.error = ex.getMessage();
+                } catch (Throwable ex) {
+                    e.error = ex.getClass().getSimpleName() + ": " + ex.getMessage();
                     e.state = ModelEntry.State.FAILED;
-                    LOG.warnf("loading model %s failed: %s", e.id, ex.getMessage());
+                    LOG.warnf(ex, "loading model %s failed", e.id);
                 }
                 return e;
             }, loader);

@@ -1,6 +1,6 @@
 package org.moelab.backend.models;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -35,9 +35,9 @@ public class ModelResource {
      * @param path a Hugging Face checkpoint or moelab artifact directory (relative paths are taken from moelab.home)
      * @param id   the id to register it under (default: the directory name)
      * @param wait wait for the load (default true: 201 when loaded); false answers 202 at once
+     * @param load load now (default true); false only registers it, and the first request that needs it starts the load
      */
-    @JsonIgnoreProperties(ignoreUnknown = false)
-    public record RegisterRequest(String path, String id, Boolean wait) {
+    public record RegisterRequest(String path, String id, @JsonProperty("wait") Boolean waitForLoad, Boolean load) {
     }
 
     public record JvmMemory(long heapUsedBytes, long heapMaxBytes) {
@@ -65,7 +65,10 @@ public class ModelResource {
         ModelRegistry.Registration r = registry.register(locations.resolve(path), body.id(), "registered");
         ModelEntry e = r.entry();
         URI location = URI.create("/v1/models/" + e.id);
-        if (body.wait() != null && !body.wait()) {
+        if (body.load() != null && !body.load()) {
+            return Response.status(r.created() ? 201 : 200).location(location).entity(view(e)).build();
+        }
+        if (body.waitForLoad() != null && !body.waitForLoad()) {
             registry.startLoad(e);
             return Response.status(r.created() ? 202 : 200).location(location).entity(view(e)).build();
         }

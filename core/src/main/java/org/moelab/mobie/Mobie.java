@@ -1,0 +1,161 @@
+package org.moelab.mobie;
+
+import org.moelab.Progress;
+import org.moelab.baselines.DequantizedExperts;
+import org.moelab.bitsmoe.calibration.CalibrationSet;
+import org.moelab.compute.Parallel;
+import org.moelab.linalg.SpectralCompute;
+import org.moelab.model.MoeModel;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * MoBiE, "Efficient Inference of Mixture of Binary Experts under Post-Training Quantization" (arXiv
+ * 2604.06798), as read in mobie.md: every routed expert binarized by the BiLLM/ARB base binarizer
+ * ({@link Binarizer}), optionally with CEJD (shared 8-bit backbone, binarized per-expert factors,
+ * {@link Cejd}), GLAS (loss-gradient saliency, {@link Glas}, gradients from {@link LossGradients}) and NGES
+ * (null-space penalised Hessian for the weights reading the router input, {@link Nges}). Layer-sequential:
+ * layer l is calibrated on the outputs of the quantized layers before it ({@link SequentialCalibration});
+ * per layer, gate and up first, then down with the Hessian of the intermediate activations of the
+ * quantized gate/up. The result is fake-quantized experts for
+ * {@code new Transformer(model, DequantizedExperts.layers(model, experts))} and the storage in both bit
+ * conventions.
+ */
+public final class Mobie {
+
+    /**
+     * @param cejd              cross-expert joint decomposition
+     * @param glas              global-loss-aligned saliency
+     * @param nges              null-space guided expert-shift suppression
+     * @param binarizer         the base binarizer's options
+     * @param side              CEJD backbone side (AUTO: the smaller side)
+     * @param backboneBits      CEJD backbone precision, per-row symmetric (8)
+     * @param lambda            GLAS' λ (1)
+     * @param beta              NGES' β (1)
+     * @param ngesEnergy        energy of the principal subspace (0.99)
+     * @param gradientSequences calibration sequences for GLAS' gradient (0: all)
+     * @param minTokenFraction  experts with fewer routed tokens than this share of the calibration tokens are
+     *                          binarized without a Hessian (H = I) and reported (0.005, as GPTQ's RTN fallback)
+     */
+    public record Options(boolean cejd, boolean glas, boolean nges, Binarizer.Options binarizer, Cejd.Side side,
+                          int backboneBits, double lambda, double beta, double ngesEnergy, int gradientSequences,
+                          double minTokenFraction) {
+
+        /** Full MoBiE with the paper's defaults. */
+        public static Options defaults() {
+            return new Options(true, true, true, Binarizer.Options.defaults(), Cejd.Side.AUTO, 8, 1, 1, 0.99, 0, 0.005);
+        }
+
+        /** The base binarizer alone (BiLLM + ARB). */
+        public static Options base() {
+            return defaults().with(false, false, false);
+        }
+
+        public Options with(boolean cejd, boolean glas, boolean nges) {
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, minTokenFraction);
+        }
+
+        public Options withBinarizer(Binarizer.Options b) {
+            return new Options(cejd, glas, nges, b, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, minTokenFraction);
+        }
+
+        public Options withNges(double energy, double beta) {
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, energy, gradientSequences, minTokenFraction);
+        }
+
+        public Options withLambda(double lambda) {
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, minTokenFraction);
+        }
+
+        public Options withGradientSequences(int n) {
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, n, minTokenFraction);
+        }
+
+        public String label() {
+            if (!cejd && !glas && !nges) return "base";
+            return (cejd ? "+CEJD" : "") + (glas ? "+GLAS" : "") + (nges ? "+NGES" : "");
+        }
+    }
+
+    /**
+     * Storage of the routed experts.
+     *
+     * @param weights      routed expert parameters
+     * @param paperBits    the papers' convention: sign planes only (1 bit a weight, 2 on salient columns)
+     * @param honestBits   everything: planes, group and column bitmaps, fp16 α/μ per row and block, and the
+     *                     CEJD backbones with their scales
+     * @param backboneBits the CEJD backbones' share of honestBits
+     */
+    public record Bits(long weights, long paperBits, long honestBits, long backboneBits) {
+        public double paper() {
+            return (double) paperBits / weights;
+        }
+
+        public double honest() {
+            return (double) honestBits / weights;
+        }
+    }
+
+    /**
+     * @param loss     Σ of the binarizer's block errors over the layer's matrices
+     * @param tokens   routed calibration tokens per expert
+     * @param noHessian experts binarized with H = I (too few routed tokens)
+     * @param ngesRank q, the principal rank of the router input (0 without NGES)
+     */
+    public record LayerReport(int layer, double loss, long[] tokens, List<Integer> noHessian, int ngesRank, double seconds) {
+    }
+
+    /**
+     * @param gradientLoss the FP model's mean calibration cross-entropy GLAS differentiated (NaN without GLAS)
+     */
+    public record Result(List<List<DequantizedExperts.Expert>> experts, Bits bits, List<LayerReport> layers,
+                         double gradientLoss, double seconds) {
+    }
+
+    private Mobie() {
+    }
+
+    public static Result quantize(MoeModel model, CalibrationSet set, Options o, Progress progress) {
+        long t0 = System.nanoTime();
+        RefModel ref = RefModel.of(model);
+        int layers = model.config().layers();
+        ExpertGradients grads = null;
+        if (o.glas()) {
+            int[][] seqs = set.sequences();
+            if (o.gradientSequences() > 0) seqs = Arrays.copyOf(seqs, Math.min(seqs.length, o.gradientSequences()));
+            grads = LossGradients.compute(ref, seqs, 0, layers, progress);
+        }
+        SequentialCalibration cal = new SequentialCalibration(ref, set);
+        List<List<DequantizedExperts.Expert>> done = new ArrayList<>();
+        List<LayerReport> reports = new ArrayList<>();
+        long minTokens = Math.max(1, (long) Math.ceil(o.minTokenFraction() * set.tokens()));
+        long[] bits = new long[3]; // paper, honest, backbone
+        for (int l = 0; l < layers; l++) {
+            SequentialCalibration.Layer in = cal.enter(l);
+            if (!model.layers().get(l).isMoe()) {
+                done.add(null);
+                cal.leave(in, cal.model());
+                continue;
+            }
+            long ls = System.nanoTime();
+            MobieLayer q = new MobieLayer(cal.model().layers[l], in, grads, o, minTokens, SpectralCompute.cpu());
+            List<DequantizedExperts.Expert> experts = q.quantize();
+            done.add(experts);
+            bits[0] += q.paperBits;
+            bits[1] += q.honestBits;
+            bits[2] += q.backboneBits;
+            reports.add(new LayerReport(l, q.loss, in.counts(), q.noHessian, q.ngesRank, (System.nanoTime() - ls) / 1e9));
+            cal.leave(in, cal.model().withExperts(l, experts));
+            progress.update("mobie " + o.label(), l + 1, layers);
+        }
+        Bits b = new Bits(model.routedExpertParameters(), bits[0], bits[1], bits[2]);
+        return new Result(done, b, reports, grads == null ? Double.NaN : grads.loss(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Runs {@code body(e)} for the E experts across the compute team. */
+    static void forExperts(int e, Parallel.RangeBody body) {
+        Parallel.forRange(e, Long.MAX_VALUE / 4, body);
+    }
+}

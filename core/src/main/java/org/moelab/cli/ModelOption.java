@@ -1,5 +1,6 @@
 package org.moelab.cli;
 
+import org.moelab.baselines.DequantizedArtifact;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.model.ModelLoader;
 import org.moelab.model.MoeModel;
@@ -25,6 +26,7 @@ final class ModelOption {
     /** The model or quantized artifact at --model, ready to run. */
     BitsMoeArtifact.Loaded open() {
         Path dir = resolve();
+        if (DequantizedArtifact.isDequantized(dir)) Log.info("%s holds dequantized (simulated) weights written by quantize", dir);
         if (!BitsMoeArtifact.isArtifact(dir)) return BitsMoeArtifact.Loaded.plain(load());
         long t0 = System.nanoTime();
         BitsMoeArtifact.Loaded a = BitsMoeArtifact.load(dir);

@@ -69,8 +69,14 @@ final class PplCommand implements Runnable {
     /** The model's val.txt; for a quantized artifact without one, its source model's. */
     static Path defaultText(Path dir) {
         Path v = dir.resolve("val.txt");
-        if (!Files.exists(v) && BitsMoeArtifact.isArtifact(dir)) {
-            v = Path.of(BitsMoeArtifact.readManifest(dir).sourceModel()).resolve("val.txt");
+        Path manifest = dir.resolve(BitsMoeArtifact.MANIFEST);
+        if (!Files.exists(v) && Files.isRegularFile(manifest)) {
+            try {
+                String src = Json.MAPPER.readTree(manifest.toFile()).path("sourceModel").asText("");
+                if (!src.isEmpty()) v = Path.of(src).resolve("val.txt");
+            } catch (IOException e) {
+                throw new IllegalArgumentException("unreadable " + manifest + ": " + e.getMessage(), e);
+            }
         }
         return v;
     }

@@ -1,5 +1,11 @@
 package org.moelab.cli;
 
+import org.moelab.baselines.DequantizedArtifact;
+import org.moelab.baselines.DequantizedExperts;
+import org.moelab.baselines.GptqQuantizer;
+import org.moelab.baselines.MinMaxGroupQuantizer;
+import org.moelab.baselines.Rtn;
+import org.moelab.baselines.routernorm.RouterNormMixedPrecision;
 import org.moelab.bitsmoe.BitsMoeRunner;
 import org.moelab.bitsmoe.RunCheckpoint;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
@@ -13,6 +19,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -27,7 +34,8 @@ final class QuantizeCommand implements Runnable {
     @Mixin
     BitsMoeArgs args;
 
-    @Option(names = "--method", description = "Quantization method: bitsmoe (default).")
+    @Option(names = "--method", description = {"bitsmoe (default: packed artifact); rtn, gptq, routernorm (saved as dequantized",
+            "fp32 weights for evaluation — a simulation format, larger than the source)."})
     String method = "bitsmoe";
 
     @Option(names = "--out", paramLabel = "DIR", description = "Artifact directory to write (atomically). Required unless --dry-run.")
@@ -53,10 +61,16 @@ final class QuantizeCommand implements Runnable {
     }
 
     private void quantize() throws com.fasterxml.jackson.core.JsonProcessingException {
-        if (!"bitsmoe".equals(method.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("--method " + method + " is not available for quantize; methods: bitsmoe");
+        String mth = method.toLowerCase(Locale.ROOT);
+        if (!List.of("bitsmoe", "rtn", "gptq", "routernorm").contains(mth)) {
+            throw new IllegalArgumentException("--method " + method + " is not available for quantize; methods: bitsmoe, rtn, gptq, routernorm");
         }
         if (out == null && !dryRun) throw new IllegalArgumentException("--out DIR is required (or use --dry-run)");
+        if (!mth.equals("bitsmoe")) {
+            if (dryRun || resume) throw new IllegalArgumentException("--dry-run and --resume are BitsMoE options; --method " + mth + " has neither");
+            baseline(mth);
+            return;
+        }
         var options = args.options();
         try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
             CalibrationSet cal = args.calibration(tok);
@@ -93,6 +107,51 @@ final class QuantizeCommand implements Runnable {
             if (json) Json.print(r);
             else System.out.printf(Locale.ROOT, "wrote %s: %.4f payload bits/weight (%.4f +scales, %.4f +basis), %d bytes, %.1f s%n",
                     out, s.manifest().bitsPayload(), s.manifest().bitsWithScales(), s.manifest().bitsWithBasis(), s.manifest().bytes(), s.seconds());
+        }
+    }
+
+    /** RTN, GPTQ or router-norm: quantized in memory, saved as a dequantized (simulation) checkpoint. */
+    private void baseline(String mth) {
+        double bits = args.bits;
+        if (!mth.equals("routernorm") && (bits != Math.rint(bits) || bits < 1 || bits > 8)) {
+            throw new IllegalArgumentException("--bits " + bits + ": " + mth + " uses one uniform width, an integer in 1..8");
+        }
+        try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
+            long t0 = System.nanoTime();
+            CalibrationSet cal = mth.equals("rtn") ? null : args.calibration(tok);
+            List<List<DequantizedExperts.Expert>> experts;
+            double payload = bits;
+            switch (mth) {
+                case "rtn" -> experts = Rtn.quantize(m, new MinMaxGroupQuantizer((int) bits, 128, false), Log.progressBar());
+                case "gptq" -> experts = GptqQuantizer.quantize(m, cal, GptqQuantizer.Options.defaults((int) bits), Log.progressBar()).experts();
+                default -> {
+                    RouterNormMixedPrecision.Result r = RouterNormMixedPrecision.run(m, cal, RouterNormMixedPrecision.Options.defaults(bits),
+                            Log.progressBar());
+                    Log.info("%s", r.summary());
+                    payload = r.plan().realisedAverage();
+                    experts = r.experts();
+                }
+            }
+            DequantizedArtifact.Manifest man = DequantizedArtifact.write(out, m, experts, mth, bits, payload, 128, cal);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long bytes;
+            try {
+                bytes = Files.size(out.resolve("model.safetensors"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("out", out.toAbsolutePath().toString());
+            r.put("method", mth);
+            r.put("bits_payload", man.bitsPayload());
+            r.put("bits_with_scales", man.bitsWithScales());
+            r.put("bits_with_basis", man.bitsWithScales());
+            r.put("bytes", bytes);
+            r.put("seconds", seconds);
+            r.put("note", man.note());
+            if (json) Json.print(r);
+            else System.out.printf(Locale.ROOT, "wrote %s: %s %.4f payload bits/weight (%.4f with scales); %s; %.1f s%n", out, mth,
+                    man.bitsPayload(), man.bitsWithScales(), man.note(), seconds);
         }
     }
 }

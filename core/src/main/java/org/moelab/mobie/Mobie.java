@@ -80,21 +80,30 @@ public final class Mobie {
     }
 
     /**
-     * Storage of the routed experts.
+     * Storage of the routed experts, in bits. Never report {@link #paper()} alone.
      *
      * @param weights      routed expert parameters
      * @param paperBits    the papers' convention: sign planes only (1 bit a weight, 2 on salient columns)
-     * @param honestBits   everything: planes, group and column bitmaps, fp16 α/μ per row and block, and the
-     *                     CEJD backbones with their scales
-     * @param backboneBits the CEJD backbones' share of honestBits
+     * @param bitmapBits   group bitmaps of the non-salient weights and salient-column bitmaps
+     * @param paramBits    fp16 α/μ, eight per row and block of 128 columns
+     * @param backboneBits CEJD backbones at 8 bits with an fp16 scale per row
      */
-    public record Bits(long weights, long paperBits, long honestBits, long backboneBits) {
+    public record Bits(long weights, long paperBits, long bitmapBits, long paramBits, long backboneBits) {
+
+        /** The papers' convention (≈1.1 bits). */
         public double paper() {
             return (double) paperBits / weights;
         }
 
+        /** Everything stored, per routed expert weight. */
         public double honest() {
-            return (double) honestBits / weights;
+            return (double) (paperBits + bitmapBits + paramBits + backboneBits) / weights;
+        }
+
+        public String describe() {
+            return String.format(java.util.Locale.ROOT, "%.3f bits (papers' convention: sign planes only) / %.3f bits honest "
+                            + "(planes %.3f + bitmaps %.3f + fp16 α/μ %.3f + backbone %.3f)", paper(), honest(), paper(),
+                    (double) bitmapBits / weights, (double) paramBits / weights, (double) backboneBits / weights);
         }
     }
 
@@ -131,7 +140,7 @@ public final class Mobie {
         List<List<DequantizedExperts.Expert>> done = new ArrayList<>();
         List<LayerReport> reports = new ArrayList<>();
         long minTokens = Math.max(1, (long) Math.ceil(o.minTokenFraction() * set.tokens()));
-        long[] bits = new long[3]; // paper, honest, backbone
+        long[] bits = new long[4]; // paper, bitmaps, params, backbone
         for (int l = 0; l < layers; l++) {
             SequentialCalibration.Layer in = cal.enter(l);
             if (!model.layers().get(l).isMoe()) {
@@ -144,13 +153,14 @@ public final class Mobie {
             List<DequantizedExperts.Expert> experts = q.quantize();
             done.add(experts);
             bits[0] += q.paperBits;
-            bits[1] += q.honestBits;
-            bits[2] += q.backboneBits;
+            bits[1] += q.bitmapBits;
+            bits[2] += q.paramBits;
+            bits[3] += q.backboneBits;
             reports.add(new LayerReport(l, q.loss, in.counts(), q.noHessian, q.ngesRank, (System.nanoTime() - ls) / 1e9));
             cal.leave(in, cal.model().withExperts(l, experts));
             progress.update("mobie " + o.label(), l + 1, layers);
         }
-        Bits b = new Bits(model.routedExpertParameters(), bits[0], bits[1], bits[2]);
+        Bits b = new Bits(model.routedExpertParameters(), bits[0], bits[1], bits[2], bits[3]);
         return new Result(done, b, reports, grads == null ? Double.NaN : grads.loss(), (System.nanoTime() - t0) / 1e9);
     }
 

@@ -23,7 +23,8 @@ final class MobieLayer {
 
     double loss;
     long paperBits;
-    long honestBits;
+    long bitmapBits;
+    long paramBits;
     long backboneBits;
     int ngesRank;
     final List<Integer> noHessian = new ArrayList<>();
@@ -99,9 +100,9 @@ final class MobieLayer {
         for (Binarizer.Result r : res) {
             loss += r.loss();
             paperBits += r.packed().paperBits();
-            honestBits += r.packed().honestBits();
+            bitmapBits += r.packed().bitmapBits();
+            paramBits += r.packed().paramBits();
         }
-        if (proj == 2) honestBits += backboneBits;
         return out;
     }
 }

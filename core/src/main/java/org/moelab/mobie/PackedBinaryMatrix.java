@@ -245,7 +245,16 @@ public final class PackedBinaryMatrix {
      * salient-column bitmap and the eight fp16 parameters per row and block.
      */
     public long honestBits() {
-        long sal = salientColumns();
-        return (long) rows * cols + rows * sal + rows * (cols - sal) + cols + (long) rows * blocks * PARAMS * 16;
+        return paperBits() + bitmapBits() + paramBits();
+    }
+
+    /** The group bitmap of non-salient weights plus the salient-column bitmap. */
+    public long bitmapBits() {
+        return rows * (cols - salientColumns()) + cols;
+    }
+
+    /** Eight fp16 α/μ per row and block. */
+    public long paramBits() {
+        return (long) rows * blocks * PARAMS * 16;
     }
 }

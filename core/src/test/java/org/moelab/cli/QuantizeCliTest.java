@@ -81,6 +81,20 @@ class QuantizeCliTest {
     }
 
     @Test
+    void baselinesAreSavedAsDequantizedCheckpointsThatRunAsModels() throws Exception {
+        Path out = tmp.resolve("rtn3");
+        MoelabCliTest.Run q = run("quantize", "--method", "rtn", "--bits", "3", "--out", out.toString(), "--json");
+        assertEquals(0, q.code(), q.err());
+        assertEquals("rtn", q.json().get("method").asText());
+        assertEquals(3.25, q.json().get("bits_with_scales").asDouble(), 1e-12);
+        MoelabCliTest.Run ppl = run("ppl", "--model", out.toString(), "--max-tokens", "1024", "--json");
+        assertEquals(0, ppl.code(), ppl.err());
+        MoelabCliTest.Run fp = run("ppl", "--max-tokens", "1024", "--json");
+        assertTrue(ppl.json().get("ppl").asDouble() > fp.json().get("ppl").asDouble(), "3-bit RTN is worse than FP");
+        expectBadInput("one uniform width", "quantize", "--method", "gptq", "--bits", "2.5", "--out", tmp.resolve("x").toString());
+    }
+
+    @Test
     void badInputExitsTwoWithASpecificReason() {
         Path out = tmp.resolve("never");
         String o = out.toString();

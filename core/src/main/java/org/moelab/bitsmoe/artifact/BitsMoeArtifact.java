@@ -9,31 +9,25 @@ import org.moelab.bitsmoe.BitsMoeOptions;
 import org.moelab.bitsmoe.QuantizedLayer;
 import org.moelab.bitsmoe.allocation.AllocationPlan;
 import org.moelab.bitsmoe.calibration.CalibrationSet;
+import org.moelab.checkpoint.ArtifactDirectory;
 import org.moelab.checkpoint.Checkpoint;
 import org.moelab.checkpoint.CheckpointException;
 import org.moelab.checkpoint.CheckpointException.Problem;
 import org.moelab.checkpoint.CheckpointWriter;
-import org.moelab.model.ExpertWeights;
-import org.moelab.model.LayerWeights;
 import org.moelab.model.ModelLoader;
 import org.moelab.model.MoeModel;
 import org.moelab.runtime.MoeLayer;
 import org.moelab.runtime.Transformer;
-import org.moelab.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * A BitsMoE-quantized model on disk: a directory any safetensors reader can open.
@@ -55,9 +49,7 @@ import java.util.stream.Stream;
 public final class BitsMoeArtifact {
 
     public static final String FORMAT = "moelab.bitsmoe/1";
-    public static final String MANIFEST = "moelab.json";
-    static final List<String> MODEL_FILES = List.of("config.json", "generation_config.json", "tokenizer.json",
-            "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model");
+    public static final String MANIFEST = ArtifactDirectory.MANIFEST;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private BitsMoeArtifact() {
@@ -92,51 +84,39 @@ public final class BitsMoeArtifact {
         return Sha256.of(model.checkpoint().files());
     }
 
+    /** Whether {@code dir} holds a BitsMoE artifact (a {@code moelab.json} of this format). */
     public static boolean isArtifact(Path dir) {
-        return Files.isRegularFile(dir.resolve(MANIFEST));
+        Path f = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(f)) return false;
+        try {
+            return FORMAT.equals(JSON.readTree(f.toFile()).path("format").asText());
+        } catch (IOException e) {
+            return true; // unreadable: let load() report exactly what is wrong
+        }
     }
 
     /** Writes the artifact to {@code out} atomically; refuses to replace a directory that is not an artifact. */
     public static ArtifactManifest write(Path out, MoeModel source, BitsMoeOptions options, List<QuantizedLayer> layers,
                                          AllocationPlan plan, CalibrationSet calibration, Progress progress) {
-        out = out.toAbsolutePath().normalize();
-        if (Files.exists(out) && !isArtifact(out) && !isEmptyDir(out)) {
-            throw new IllegalArgumentException(out + " exists and is not a moelab artifact; refusing to overwrite it");
-        }
         Set<Integer> quantized = new HashSet<>();
         layers.forEach(l -> quantized.add(l.layer()));
         CheckpointWriter w = new CheckpointWriter();
-        copySourceTensors(w, source, quantized);
+        ArtifactDirectory.copyTensorsExcept(w, source.checkpoint(), ArtifactDirectory.expertTensorNames(source, quantized));
         progress.update("write", 1, 3);
         for (QuantizedLayer l : layers) ArtifactTensors.add(w, l);
         String sourceSha = Sha256.of(source.checkpoint().files());
-        ArtifactManifest draft = manifest(source, options, layers, plan, calibration, sourceSha, null, 0);
-        metadata(w, draft);
-        Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            deleteTree(tmp);
-            Files.createDirectories(tmp);
-            for (String f : MODEL_FILES) {
-                Path src = source.source().resolve(f);
-                if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
-            }
+        metadata(w, manifest(source, options, layers, plan, calibration, sourceSha, null, 0));
+        ArtifactManifest[] written = new ArtifactManifest[1];
+        ArtifactDirectory.write(out, tmp -> {
+            ArtifactDirectory.copyModelFiles(source.source(), tmp);
             long bytes = w.write(tmp.resolve(Checkpoint.SINGLE_FILE));
             progress.update("write", 2, 3);
-            ArtifactManifest m = manifest(source, options, layers, plan, calibration, sourceSha,
+            written[0] = manifest(source, options, layers, plan, calibration, sourceSha,
                     Sha256.of(List.of(tmp.resolve(Checkpoint.SINGLE_FILE))), bytes);
-            CheckpointWriter.writeText(tmp.resolve(MANIFEST), JSON.writeValueAsString(m));
-            swapInto(tmp, out);
-            progress.update("write", 3, 3);
-            return m;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write artifact " + out + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                deleteTree(tmp);
-            } catch (IOException ignored) {
-                // best effort; the artifact itself is complete or untouched
-            }
-        }
+            CheckpointWriter.writeText(tmp.resolve(MANIFEST), JSON.writeValueAsString(written[0]));
+        });
+        progress.update("write", 3, 3);
+        return written[0];
     }
 
     /** Loads an artifact written by {@link #write}; outputs are bit-identical to the in-memory quantized model. */
@@ -201,60 +181,5 @@ public final class BitsMoeArtifact {
                 throw new UncheckedIOException(e);
             }
         });
-    }
-
-    /** Every source tensor except the routed experts of the quantized layers, bytes as they are. */
-    private static void copySourceTensors(CheckpointWriter w, MoeModel source, Set<Integer> quantized) {
-        Set<String> skip = new HashSet<>();
-        for (int l : quantized) {
-            LayerWeights lw = source.layers().get(l);
-            for (ExpertWeights e : lw.moe().experts()) {
-                for (Tensor t : List.of(e.gate(), e.up(), e.down())) skip.add(baseName(t.name()));
-            }
-        }
-        List<Tensor> all = new ArrayList<>(source.checkpoint().tensors());
-        all.sort(Comparator.comparing(Tensor::name));
-        for (Tensor t : all) {
-            if (skip.contains(t.name())) continue;
-            w.add(t.name(), t.dtype(), t.shape(), t.data().toArray(ValueLayout.JAVA_BYTE));
-        }
-    }
-
-    /** A tensor view's checkpoint name: "experts.gate_up_proj[3][0:128]" → "experts.gate_up_proj". */
-    static String baseName(String name) {
-        int i = name.indexOf('[');
-        return i < 0 ? name : name.substring(0, i);
-    }
-
-    private static boolean isEmptyDir(Path p) {
-        try (Stream<Path> s = Files.list(p)) {
-            return Files.isDirectory(p) && s.findAny().isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** Renames tmp to out; an existing artifact at out is moved aside first and deleted after. */
-    private static void swapInto(Path tmp, Path out) throws IOException {
-        Path old = null;
-        if (Files.exists(out)) {
-            old = out.resolveSibling("." + out.getFileName() + ".old-" + ProcessHandle.current().pid());
-            deleteTree(old);
-            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            if (old != null) Files.move(old, out, StandardCopyOption.ATOMIC_MOVE);
-            throw e;
-        }
-        if (old != null) deleteTree(old);
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
     }
 }

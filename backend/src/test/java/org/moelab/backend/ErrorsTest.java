@@ -46,6 +46,11 @@ class ErrorsTest {
             new Bad(M + "/quantization", "{\"bits\": 3, \"layers\": [9]}", "layers"),
             new Bad(M + "/quantization", "{\"bits\": 3, \"candidates\": [5]}", "candidates"),
             new Bad(M + "/quantization", "{\"bits\": 3, \"name\": \"../escape\"}", "name"),
+            new Bad(M + "/quantization", "{\"bits\": 3, \"method\": \"awq\"}", "method"),
+            new Bad(M + "/quantization", "{\"bits\": 9, \"method\": \"rtn\"}", "bits"),
+            new Bad(M + "/quantization", "{\"bits\": 3, \"method\": \"gptq\", \"solver\": \"dp\"}", "solver"),
+            new Bad(M + "/quantization", "{\"bits\": 3, \"method\": \"rtn\", \"calibrationSequences\": 8}", "calibrationSequences"),
+            new Bad(M + "/quantization", "{\"method\": \"routernorm\"}", "bits"),
             new Bad(M + "/allocation", "{\"bits\": 3, \"pins\": [\"layers.x=4\"]}", "pins"),
             new Bad(M + "/ppl", "{\"window\": 1}", "window"),
             new Bad(M + "/ppl", "{\"file\": \"no/such/file.txt\"}", "file"),
@@ -119,6 +124,29 @@ class ErrorsTest {
         assertEquals(2.0, j.getDouble("details.minAverageBits"), 1e-9);
         assertEquals(4.0, j.getDouble("details.maxAverageBits"), 1e-9);
         assertNoTrace(r.asString(), "budget");
+    }
+
+    @Test
+    void baselineBitsAreCheckedBeforeAnyJobStarts() {
+        // gptq and rtn use one integer width for every expert
+        Response r = Api.json().body(Map.of("method", "gptq", "bits", 2.5)).post(M + "/quantization");
+        assertEquals(422, r.statusCode(), r.asString());
+        assertEquals("invalid_field", r.jsonPath().getString("code"));
+        assertEquals("bits", r.jsonPath().getString("field"));
+        assertTrue(r.jsonPath().getString("message").contains("integer in [1, 8]"), r.asString());
+        assertNoTrace(r.asString(), "gptq 2.5");
+        // router-norm reaches 2 + k/16 bits with the teaching model's 16 experts at 3/2-bit tiers
+        r = Api.json().body(Map.of("method", "routernorm", "bits", 2.3)).post(M + "/quantization");
+        assertEquals(422, r.statusCode(), r.asString());
+        JsonPath j = r.jsonPath();
+        assertEquals("budget_infeasible", j.getString("code"));
+        assertEquals("bits", j.getString("field"));
+        assertEquals(2.0, j.getDouble("details.minAverageBits"), 1e-9);
+        assertEquals(3.0, j.getDouble("details.maxAverageBits"), 1e-9);
+        assertEquals(1.0 / 16, j.getDouble("details.step"), 1e-9);
+        assertTrue(j.getString("message").contains("2.2500") && j.getString("message").contains("2.3125"), r.asString());
+        Api.json().body(Map.of("method", "routernorm", "bits", 3.5)).post(M + "/quantization").then().statusCode(422)
+                .body("code", equalTo("budget_infeasible"));
     }
 
     @Test

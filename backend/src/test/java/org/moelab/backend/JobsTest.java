@@ -29,7 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Jobs end to end on the teaching model: quantization with SSE progress, the artifact as a model, busy, cancel, stages. */
+/**
+ * Jobs end to end on the teaching model: quantization with SSE progress, the artifact as a model (BitsMoE and RTN), busy,
+ * cancel, stages.
+ */
 @QuarkusTest
 @QuarkusTestResource(TempDataDir.class)
 class JobsTest {
@@ -127,6 +130,46 @@ class JobsTest {
         // finished jobs can be deleted
         RestAssured.delete("/v1/jobs/" + id).then().statusCode(204);
         RestAssured.get("/v1/jobs/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void rtnQuantizationWritesADequantizedArtifactThatIsAModel() throws Exception {
+        Response accepted = Api.json().body(Map.of("method", "rtn", "bits", 3, "name", "tiny-rtn-3b")).post(M + "/quantization");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        String id = accepted.jsonPath().getString("id");
+        JsonPath end = Api.awaitFinished(id, Duration.ofSeconds(120));
+        assertEquals("succeeded", end.getString("state"), end.prettify());
+        assertEquals(1.0, end.getDouble("fraction"), 1e-9);
+        JsonPath result = RestAssured.get("/v1/jobs/" + id + "/result").then().statusCode(200).extract().jsonPath();
+        assertEquals("tiny-rtn-3b", result.getString("model"));
+        assertEquals("rtn", result.getString("method"));
+        assertEquals("moelab.dequantized/1", result.getString("format"));
+        assertEquals(3.0, result.getDouble("achievedPayloadBits"), 1e-9);
+        assertEquals(3.0 + 32.0 / 128, result.getDouble("achievedBitsWithScales"), 1e-9);
+        assertTrue(result.getLong("bytes") > 0);
+        assertEquals(List.of("rtn", "write", "register"), result.getList("stages.stage"));
+
+        // registered as a model: kind, method and bits in its info; it generates and differs from its source
+        RestAssured.get("/v1/models").then().body("models.find { it.id == 'tiny-rtn-3b' }.kind", equalTo("dequantized_artifact"))
+                .body("models.find { it.id == 'tiny-rtn-3b' }.quantization.method", equalTo("rtn"));
+        RestAssured.get("/v1/models/tiny-rtn-3b").then().statusCode(200).body("kind", equalTo("dequantized_artifact"))
+                .body("quantization.method", equalTo("rtn")).body("quantization.bits", equalTo(3.0f))
+                .body("quantization.format", equalTo("moelab.dequantized/1")).body("architecture.experts", equalTo(16));
+        Path artifact = Path.of(dataDir, "artifacts", "tiny-rtn-3b");
+        assertEquals("moelab.dequantized/1", JSON.readTree(artifact.resolve("moelab.json").toFile()).path("format").asText());
+        Api.json().body(Map.of("prompt", "The old man said that", "maxTokens", 8, "temperature", 0))
+                .post("/v1/models/tiny-rtn-3b/generate").then().statusCode(200)
+                .body("tokens.size()", equalTo(8)).body("text.length()", greaterThan(0));
+        JsonPath cmp = Api.json().body(Map.of("candidate", "tiny-rtn-3b", "prompt", "The old man said that he was tired."))
+                .post("/v1/compare").then().statusCode(200).extract().jsonPath();
+        assertTrue(cmp.getDouble("summary.meanAbsDelta") > 0, "3-bit experts change something");
+
+        // quantized already; the name is taken
+        Api.json().body(Map.of("method", "rtn", "bits", 2)).post("/v1/models/tiny-rtn-3b/quantization").then().statusCode(422)
+                .body("code", equalTo("already_quantized"));
+        Api.json().body(Map.of("method", "rtn", "bits", 2, "name", "tiny-rtn-3b")).post(M + "/quantization").then().statusCode(409)
+                .body("code", equalTo("model_id_taken"));
+        RestAssured.delete("/v1/models/tiny-rtn-3b").then().statusCode(204);
     }
 
     @Test

@@ -20,7 +20,18 @@ public final class ModelEntry {
 
     public enum State { AVAILABLE, LOADING, READY, FAILED, UNLOADING }
 
-    public enum Kind { CHECKPOINT, BITSMOE_ARTIFACT }
+    /**
+     * A plain checkpoint, a packed BitsMoE artifact, or a dequantized (simulation) artifact of RTN, GPTQ or
+     * router-norm: an ordinary checkpoint with fp32 experts and a {@code moelab.json} saying what was done.
+     */
+    public enum Kind {
+        CHECKPOINT, BITSMOE_ARTIFACT, DEQUANTIZED_ARTIFACT;
+
+        /** Any quantized artifact (its routed experts are quantized already). */
+        public boolean artifact() {
+            return this != CHECKPOINT;
+        }
+    }
 
     /** Loaded model, transformer and tokenizer: published together once the load has finished. */
     record Runtime(BitsMoeArtifact.Loaded loaded, Transformer transformer, MoeTokenizer tokenizer, long mappedBytes,
@@ -70,6 +81,7 @@ public final class ModelEntry {
     /** Loads everything; returns the published runtime. Runs on the registry's loader thread. */
     static Runtime load(Path dir, Kind kind) {
         long t0 = System.nanoTime();
+        // a dequantized artifact is an ordinary checkpoint (fp32 experts): it loads like one
         BitsMoeArtifact.Loaded loaded = kind == Kind.BITSMOE_ARTIFACT ? BitsMoeArtifact.load(dir)
                 : BitsMoeArtifact.Loaded.plain(org.moelab.model.ModelLoader.load(dir));
         try {

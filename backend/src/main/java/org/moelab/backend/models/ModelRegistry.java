@@ -10,7 +10,9 @@ import org.moelab.backend.api.ApiException;
 import org.moelab.backend.api.Check;
 import org.moelab.backend.config.Locations;
 import org.moelab.backend.config.MoelabConfig;
+import org.moelab.baselines.DequantizedArtifact;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
+import org.moelab.checkpoint.ArtifactDirectory;
 import org.moelab.checkpoint.CheckpointException;
 import org.moelab.model.ModelLoader;
 import org.moelab.runtime.Transformer;
@@ -101,8 +103,14 @@ public class ModelRegistry {
         try (Stream<Path> s = Files.list(locations.artifacts())) {
             for (Path dir : s.sorted().toList()) {
                 String name = dir.getFileName().toString();
-                if (name.startsWith(".") || !BitsMoeArtifact.isArtifact(dir)) continue;
-                ModelEntry e = register(dir, name, "artifact").entry();
+                if (name.startsWith(".") || !kindOf(dir).artifact()) continue;
+                ModelEntry e;
+                try {
+                    e = register(dir, name, "artifact").entry();
+                } catch (ApiException ex) {
+                    LOG.warnf("skipping artifact %s: %s", dir, ex.getMessage());
+                    continue;
+                }
                 if (config.loadArtifactsAtStartup()) startLoad(e);
             }
         } catch (IOException e) {
@@ -129,6 +137,12 @@ public class ModelRegistry {
         }
     }
 
+    /** What a directory holds, by its {@code moelab.json} (none: a plain checkpoint). */
+    public static ModelEntry.Kind kindOf(Path dir) {
+        if (DequantizedArtifact.isDequantized(dir)) return ModelEntry.Kind.DEQUANTIZED_ARTIFACT;
+        return BitsMoeArtifact.isArtifact(dir) ? ModelEntry.Kind.BITSMOE_ARTIFACT : ModelEntry.Kind.CHECKPOINT;
+    }
+
     public String defaultId() {
         return defaultId;
     }
@@ -145,7 +159,7 @@ public class ModelRegistry {
             throw ApiException.invalid("path", "model directory " + dir + " does not exist or is unreadable");
         }
         if (!Files.isDirectory(real)) throw ApiException.invalid("path", real + " is not a directory");
-        ModelEntry.Kind kind = BitsMoeArtifact.isArtifact(real) ? ModelEntry.Kind.BITSMOE_ARTIFACT : ModelEntry.Kind.CHECKPOINT;
+        ModelEntry.Kind kind = kindOf(real);
         synchronized (this) {
             for (ModelEntry e : models.values()) {
                 if (e.dir.equals(real)) return new Registration(e, false);
@@ -154,8 +168,12 @@ public class ModelRegistry {
         try {
             ModelLoader.readConfig(real.resolve("config.json"));
             if (kind == ModelEntry.Kind.BITSMOE_ARTIFACT) BitsMoeArtifact.readManifest(real);
+            if (kind == ModelEntry.Kind.DEQUANTIZED_ARTIFACT) DequantizedArtifact.readManifest(real);
         } catch (CheckpointException e) {
             throw ApiException.invalid("path", "not a usable model directory: " + e.getMessage());
+        } catch (IOException e) {
+            throw ApiException.invalid("path", "not a usable model directory: unreadable " + real.resolve(ArtifactDirectory.MANIFEST)
+                    + ": " + e.getMessage());
         }
         synchronized (this) {
             for (ModelEntry e : models.values()) {

@@ -1,11 +1,13 @@
 package org.moelab.backend.models;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.moelab.baselines.DequantizedArtifact;
 import org.moelab.bitsmoe.artifact.ArtifactManifest;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.model.ModelConfig;
 import org.moelab.model.MoeModel;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -14,7 +16,8 @@ import java.util.Map;
  * A model as the API shows it.
  *
  * @param memory       bytes mapped from its files (page cache, not heap) and decoded onto the heap; null until loaded
- * @param quantization what the artifact's manifest records (null for a plain checkpoint)
+ * @param quantization what the artifact's manifest records, packed BitsMoE or dequantized RTN/GPTQ/router-norm (null for a
+ *                     plain checkpoint)
  * @param architecture config and sizes (only on GET /v1/models/{id})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -32,6 +35,12 @@ public record ModelView(String id, String path, String kind, String state, Strin
             try {
                 q = quantization(r != null ? r.loaded().manifest() : BitsMoeArtifact.readManifest(e.dir));
             } catch (RuntimeException ex) {
+                q = Map.of("error", String.valueOf(ex.getMessage()));
+            }
+        } else if (e.kind == ModelEntry.Kind.DEQUANTIZED_ARTIFACT) {
+            try {
+                q = quantization(DequantizedArtifact.readManifest(e.dir));
+            } catch (IOException | RuntimeException ex) {
                 q = Map.of("error", String.valueOf(ex.getMessage()));
             }
         }
@@ -56,6 +65,21 @@ public record ModelView(String id, String path, String kind, String state, Strin
         q.put("sourceModel", m.sourceModel());
         q.put("calibration", m.calibrationName());
         q.put("solver", m.solver());
+        return q;
+    }
+
+    /** A dequantized (simulation) artifact: method, bits, realised bits; the weights on disk are fp32. */
+    static Map<String, Object> quantization(DequantizedArtifact.Manifest m) {
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("method", m.method());
+        q.put("format", m.format());
+        q.put("bits", m.bits());
+        q.put("bitsPayload", m.bitsPayload());
+        q.put("bitsWithScales", m.bitsWithScales());
+        q.put("groupSize", m.groupSize());
+        q.put("sourceModel", m.sourceModel());
+        q.put("calibration", m.calibrationName());
+        q.put("note", m.note());
         return q;
     }
 

@@ -1,7 +1,9 @@
 package org.moelab.backend.stages;
 
+import org.moelab.backend.api.ApiError;
 import org.moelab.backend.api.ApiException;
 import org.moelab.backend.api.Check;
+import org.moelab.baselines.routernorm.RouterNormMixedPrecision;
 import org.moelab.bitsmoe.BitsMoeOptions;
 import org.moelab.bitsmoe.PinRule;
 import org.moelab.bitsmoe.allocation.Accounting;
@@ -12,11 +14,14 @@ import org.moelab.model.ModelConfig;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The settings of an allocation (dry run) or a BitsMoE quantization, with the CLI's names and defaults
- * (methods.md §1). Only {@code bits} is required.
+ * The settings of an allocation (dry run) or a quantization, with the CLI's names and defaults (methods.md §1).
+ * Only {@code bits} is required. A quantization with {@code method} rtn, gptq or routernorm reads {@code bits},
+ * {@code name} and (gptq, routernorm) the calibration fields; the BitsMoE-only fields are refused with it.
  *
  * @param bits                 target average bits per routed-expert weight, in [0, 16]
  * @param mode                 payload (default), plus-scales, plus-basis
@@ -31,14 +36,17 @@ import java.util.List;
  * @param layers               quantize only these MoE layers (a preview)
  * @param pins                 e.g. "layers.0.*=4"
  * @param publicScales         the public runtime's mean|x| scale start instead of multi-start
- * @param method               quantization only: bitsmoe (the only one so far)
- * @param name                 quantization only: the artifact's model id (default: {model}-bitsmoe-{bits}b-{job})
+ * @param method               quantization only: bitsmoe (default), rtn, gptq (an integer width 1..8 for every expert) or
+ *                             routernorm (an average the 3/2-bit tiers reach exactly); the last three write a dequantized
+ *                             (simulation) checkpoint
+ * @param name                 quantization only: the artifact's model id (default: {model}-{method}-{bits}b-{random})
  */
 public record BitsMoeRequest(Double bits, String mode, String solver, Integer rank, String basis, List<Integer> candidates,
                              Integer calibrationSequences, Integer calibrationLength, Long seed, String coveragePolicy,
                              List<Integer> layers, List<String> pins, Boolean publicScales, String method, String name) {
 
     static final List<Integer> WIDTHS = Arrays.stream(AllocationProblem.DEFAULT_CANDIDATES).boxed().toList();
+    static final List<String> METHODS = List.of("bitsmoe", "rtn", "gptq", "routernorm");
 
     /** The validated options; 422 naming the field otherwise. */
     public BitsMoeOptions options(ModelConfig model) {
@@ -108,6 +116,79 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
     }
 
     public String methodOrDefault() {
-        return Check.oneOf("method", method, "bitsmoe", List.of("bitsmoe"));
+        return Check.oneOf("method", method, "bitsmoe", METHODS);
+    }
+
+    /**
+     * For rtn, gptq and routernorm: refuses the fields only BitsMoE reads (and, for rtn, which reads no calibration
+     * data, the calibration fields) with a 422 naming the field, rather than ignoring them.
+     */
+    public void checkBaselineFields(String method) {
+        Map<String, Object> bitsMoeOnly = new LinkedHashMap<>();
+        bitsMoeOnly.put("mode", mode);
+        bitsMoeOnly.put("solver", solver);
+        bitsMoeOnly.put("rank", rank);
+        bitsMoeOnly.put("basis", basis);
+        bitsMoeOnly.put("candidates", candidates);
+        bitsMoeOnly.put("coveragePolicy", coveragePolicy);
+        bitsMoeOnly.put("layers", layers);
+        bitsMoeOnly.put("pins", pins);
+        bitsMoeOnly.put("publicScales", publicScales);
+        for (Map.Entry<String, Object> f : bitsMoeOnly.entrySet()) {
+            if (f.getValue() != null) {
+                throw ApiException.invalid(f.getKey(), "field '" + f.getKey() + "' is a BitsMoE option; method " + method
+                        + " does not read it (leave it out, or use method bitsmoe)");
+            }
+        }
+        if (method.equals("rtn")) {
+            Map<String, Object> calibration = new LinkedHashMap<>();
+            calibration.put("calibrationSequences", calibrationSequences);
+            calibration.put("calibrationLength", calibrationLength);
+            calibration.put("seed", seed);
+            for (Map.Entry<String, Object> f : calibration.entrySet()) {
+                if (f.getValue() != null) {
+                    throw ApiException.invalid(f.getKey(), "field '" + f.getKey()
+                            + "': method rtn reads no calibration data; leave it out");
+                }
+            }
+        }
+    }
+
+    /** rtn and gptq: one width for every expert, an integer in [1, 8]; 422 naming {@code bits} otherwise. */
+    public int uniformBits(String method) {
+        double b = Check.required("bits", bits);
+        if (b != Math.rint(b) || b < 1 || b > 8) {
+            throw ApiException.invalid("bits", "field 'bits' must be an integer in [1, 8] for method " + method
+                    + " (one uniform width for every expert), got " + b);
+        }
+        return (int) b;
+    }
+
+    /**
+     * routernorm: the default options (3/2-bit tiers by router-norm rank, exact target) once the target is reachable
+     * with the model's experts per layer; otherwise 422 {@code budget_infeasible} naming {@code bits}, with the
+     * levels and the achievable step (averages are low + k·(high − low)/E).
+     */
+    public RouterNormMixedPrecision.Options routerNormOptions(ModelConfig model) {
+        double b = Check.required("bits", bits);
+        RouterNormMixedPrecision.Options o = RouterNormMixedPrecision.Options.defaults(b);
+        try {
+            o.tiers().counts(model.experts(), b, o.rounding());
+        } catch (IllegalArgumentException e) {
+            int[] levels = o.tiers().levels();
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("requested", b);
+            d.put("minAverageBits", levels[levels.length - 1]);
+            d.put("maxAverageBits", levels[0]);
+            d.put("mode", "payload");
+            d.put("levels", levels);
+            d.put("experts", model.experts());
+            d.put("step", (double) (levels[0] - levels[1]) / model.experts());
+            // core's hint names its Java API (Rounding.NEAREST), which this endpoint does not expose
+            String message = e.getMessage().replaceFirst(" \\(use Rounding\\.NEAREST[^)]*\\)", "");
+            throw new ApiException(422, new ApiError("invalid_request", "budget_infeasible", "method routernorm: " + message, "bits", d),
+                    null);
+        }
+        return o;
     }
 }

@@ -41,7 +41,8 @@ public class StageResource {
 
     @POST
     @Path("quantization")
-    @Operation(summary = "Job: BitsMoE quantization; the artifact is written under the data dir and registered as a model")
+    @Operation(summary = "Job: quantization (method bitsmoe, rtn, gptq or routernorm); the artifact is written under the data dir "
+            + "and registered as a model")
     public Response quantization(@PathParam("id") String id, BitsMoeRequest body) {
         return accepted(stages.quantization(id, Check.body(body)));
     }

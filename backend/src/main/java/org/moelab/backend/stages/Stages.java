@@ -11,6 +11,12 @@ import org.moelab.backend.jobs.JobService;
 import org.moelab.backend.models.ModelEntry;
 import org.moelab.backend.models.ModelRegistry;
 import org.moelab.backend.util.FileOps;
+import org.moelab.baselines.DequantizedArtifact;
+import org.moelab.baselines.DequantizedExperts;
+import org.moelab.baselines.GptqQuantizer;
+import org.moelab.baselines.MinMaxGroupQuantizer;
+import org.moelab.baselines.Rtn;
+import org.moelab.baselines.routernorm.RouterNormMixedPrecision;
 import org.moelab.bitsmoe.BitsMoe;
 import org.moelab.bitsmoe.BitsMoeOptions;
 import org.moelab.bitsmoe.BitsMoeRunner;
@@ -19,12 +25,16 @@ import org.moelab.bitsmoe.calibration.CalibrationCorpus;
 import org.moelab.bitsmoe.calibration.CalibrationSet;
 import org.moelab.bitsmoe.decomposition.LayerDecomposition;
 import org.moelab.bitsmoe.decomposition.ProjectionFactors;
+import org.moelab.checkpoint.Checkpoint;
 import org.moelab.eval.Perplexity;
 import org.moelab.model.ModelConfig;
 import org.moelab.model.MoeModel;
 import org.moelab.tokenizer.MoeTokenizer;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +55,11 @@ public class Stages {
             new Job.StageWeight("cost", 0.47, 0.38), new Job.StageWeight("allocation", 0.85, 0.03),
             new Job.StageWeight("pack", 0.88, 0.07), new Job.StageWeight("write", 0.95, 0.03),
             new Job.StageWeight("register", 0.98, 0.02));
+    static final List<Job.StageWeight> BASELINE = List.of(new Job.StageWeight("calibration sample", 0, 0.02),
+            new Job.StageWeight("rtn", 0.02, 0.88), new Job.StageWeight("gptq", 0.02, 0.88),
+            new Job.StageWeight("write", 0.90, 0.08), new Job.StageWeight("register", 0.98, 0.02));
+    /** Quantization group of rtn, gptq and routernorm (as the CLI). */
+    static final int GROUP_SIZE = 128;
     static final List<Job.StageWeight> DECOMPOSE = List.of(new Job.StageWeight("decompose", 0, 1));
     static final List<Job.StageWeight> PPL = List.of(new Job.StageWeight("tokenize", 0, 0.05), new Job.StageWeight("perplexity", 0.05, 0.95));
 
@@ -102,20 +117,46 @@ public class Stages {
     public Job quantization(String id, BitsMoeRequest req) {
         ModelEntry e = quantizable(id);
         ModelConfig cfg = config(e);
-        req.methodOrDefault();
+        String method = req.methodOrDefault();
+        if (!method.equals("bitsmoe")) return baseline(e, cfg, method, req);
         BitsMoeOptions o = req.options(cfg);
         int sequences = req.sequences();
         int length = req.length(cfg);
+        return submitArtifactJob(e, req, QUANTIZE, method, o.bits(),
+                (lease, ctx, name, out) -> quantize(lease, ctx, o, req, sequences, length, name, out));
+    }
+
+    /** rtn, gptq, routernorm: every option validated here (422 naming the field), the work in the job. */
+    private Job baseline(ModelEntry e, ModelConfig cfg, String method, BitsMoeRequest req) {
+        req.checkBaselineFields(method);
+        RouterNormMixedPrecision.Options rn = method.equals("routernorm") ? req.routerNormOptions(cfg) : null;
+        double bits = rn != null ? rn.targetBits() : req.uniformBits(method);
+        boolean calibrated = !method.equals("rtn");
+        int sequences = calibrated ? req.sequences() : 0;
+        int length = calibrated ? req.length(cfg) : 0;
+        return submitArtifactJob(e, req, BASELINE, method, bits,
+                (lease, ctx, name, out) -> quantizeBaseline(lease, ctx, method, bits, rn, req, sequences, length, name, out));
+    }
+
+    /** The work of a quantization job once its artifact name is reserved. */
+    @FunctionalInterface
+    private interface ArtifactWork {
+        Object run(ModelRegistry.Lease lease, JobService.Context ctx, String name, Path out) throws Exception;
+    }
+
+    /** Reserves the artifact name (409 when a model, a directory or another job has it) and submits the job. */
+    private Job submitArtifactJob(ModelEntry e, BitsMoeRequest req, List<Job.StageWeight> stages, String method, double bits,
+                                  ArtifactWork work) {
         String name = req.name() != null ? Check.name("name", req.name())
-                : e.id() + "-bitsmoe-" + fmt(o.bits()) + "b-" + UUID.randomUUID().toString().substring(0, 6);
+                : e.id() + "-" + method + "-" + fmt(bits) + "b-" + UUID.randomUUID().toString().substring(0, 6);
         Path out = locations.artifacts().resolve(name);
         if (registry.contains(name)) throw ApiException.conflict("model_id_taken", "a model named '" + name + "' exists; choose another name");
         if (Files.exists(out)) throw ApiException.conflict("artifact_exists", "an artifact directory " + out + " exists; choose another name");
         if (!reservedNames.add(name)) throw ApiException.conflict("artifact_exists", "another job is writing artifact '" + name + "'");
         try {
-            return jobs.submit("quantization", e, req, QUANTIZE, (lease, ctx) -> {
+            return jobs.submit("quantization", e, req, stages, (lease, ctx) -> {
                 try {
-                    return quantize(lease, ctx, o, req, sequences, length, name, out);
+                    return work.run(lease, ctx, name, out);
                 } finally {
                     reservedNames.remove(name);
                 }
@@ -164,6 +205,129 @@ public class Stages {
         }
     }
 
+    /**
+     * RTN, GPTQ or router-norm in memory, saved as a dequantized fp32 (simulation) checkpoint and registered. The
+     * result has the shape of a BitsMoE result where it can (planned/achieved bits, bytes, stages, fallbacks).
+     */
+    private Object quantizeBaseline(ModelRegistry.Lease lease, JobService.Context ctx, String method, double bits,
+                                    RouterNormMixedPrecision.Options rn, BitsMoeRequest req, int sequences, int length, String name,
+                                    Path out) throws IOException {
+        MoeModel model = lease.loaded().model();
+        boolean kept = false;
+        ModelEntry artifact = null;
+        Laps laps = new Laps();
+        try {
+            CalibrationSet cal = null;
+            if (!method.equals("rtn")) {
+                cal = CalibrationCorpus.sample(lease.tokenizer(), corpora(), sequences, length, req.seedOrDefault(), 0.05);
+                ctx.progress().update("calibration sample", 1, 1);
+                laps.lap("calibration sample");
+            }
+            List<List<DequantizedExperts.Expert>> experts;
+            double payload = bits;
+            List<Map<String, Object>> layers = new ArrayList<>();
+            List<String> fallbacks = new ArrayList<>();
+            switch (method) {
+                case "rtn" -> experts = Rtn.quantize(model, new MinMaxGroupQuantizer((int) bits, GROUP_SIZE, false), ctx.progress());
+                case "gptq" -> {
+                    GptqQuantizer.Result g = GptqQuantizer.quantize(model, cal, GptqQuantizer.Options.defaults((int) bits), ctx.progress());
+                    for (GptqQuantizer.LayerReport r : g.layers()) layers.add(gptqLayer(r, fallbacks));
+                    experts = g.experts();
+                }
+                default -> {
+                    RouterNormMixedPrecision.Result r = RouterNormMixedPrecision.run(model, cal, rn, ctx.progress());
+                    for (RouterNormMixedPrecision.LayerReport lr : r.layers()) {
+                        Map<String, Object> m = gptqLayer(lr.gptq(), fallbacks);
+                        m.put("levels", lr.plan().tiers().levels());
+                        m.put("counts", lr.plan().tiers().counts());
+                        m.put("expertBits", lr.plan().bits());
+                        layers.add(m);
+                    }
+                    payload = r.plan().realisedAverage();
+                    experts = r.experts();
+                }
+            }
+            laps.lap(method);
+            ctx.progress().update("write", 0, 1);
+            DequantizedArtifact.Manifest m = DequantizedArtifact.write(out, model, experts, method, bits, payload, GROUP_SIZE, cal);
+            ctx.progress().update("write", 1, 1);
+            laps.lap("write");
+            ctx.progress().update("register", 0, 1);
+            artifact = registry.register(out, name, "artifact").entry();
+            registry.awaitLoaded(artifact);
+            ctx.progress().update("register", 1, 1);
+            laps.lap("register");
+            kept = true;
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("model", name);
+            r.put("path", out.toString());
+            r.put("sourceModel", lease.id());
+            r.put("method", method);
+            r.put("format", m.format());
+            r.put("bits", bits);
+            r.put("plannedPayloadBits", bits);
+            r.put("achievedPayloadBits", m.bitsPayload());
+            r.put("achievedBitsWithScales", m.bitsWithScales());
+            r.put("bitsWithBasis", m.bitsWithScales()); // no shared basis: the same as with scales
+            r.put("groupSize", m.groupSize());
+            r.put("bytes", Files.size(out.resolve(Checkpoint.SINGLE_FILE)));
+            r.put("seconds", laps.total());
+            r.put("stages", laps.stages());
+            r.put("fallbacks", fallbacks);
+            r.put("layers", layers);
+            r.put("note", m.note());
+            return r;
+        } finally {
+            // a cancelled or failed run leaves nothing behind (core writes into a temporary directory it removes)
+            if (!kept) {
+                if (artifact != null) registry.forget(artifact);
+                FileOps.deleteTree(out);
+            }
+        }
+    }
+
+    private static Map<String, Object> gptqLayer(GptqQuantizer.LayerReport r, List<String> fallbacks) {
+        if (!r.rtnFallbackExperts().isEmpty()) {
+            fallbacks.add("layer " + r.layer() + ": experts " + r.rtnFallbackExperts()
+                    + " had too few routed calibration tokens for GPTQ; rounded to nearest instead");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layer", r.layer());
+        m.put("loss", r.loss());
+        m.put("seconds", r.seconds());
+        m.put("rtnFallbackExperts", r.rtnFallbackExperts());
+        return m;
+    }
+
+    /** Wall time and peak heap per stage, as BitsMoE reports them. */
+    private static final class Laps {
+        private final List<BitsMoeRunner.StageTime> stages = new ArrayList<>();
+        private long t0 = System.nanoTime();
+
+        Laps() {
+            ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+        }
+
+        void lap(String stage) {
+            long now = System.nanoTime();
+            long peak = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) peak += pool.getPeakUsage().getUsed();
+                pool.resetPeakUsage();
+            }
+            stages.add(new BitsMoeRunner.StageTime(stage, (now - t0) / 1e9, peak));
+            t0 = now;
+        }
+
+        List<BitsMoeRunner.StageTime> stages() {
+            return stages;
+        }
+
+        double total() {
+            return stages.stream().mapToDouble(BitsMoeRunner.StageTime::seconds).sum();
+        }
+    }
+
     public Job perplexity(String id, StageRequests.Perplexity req) {
         ModelEntry e = registry.find(id);
         ModelConfig cfg = config(e);
@@ -196,8 +360,19 @@ public class Stages {
     private Path defaultEvalText(ModelEntry e) {
         Path own = e.dir().resolve("val.txt");
         if (Files.isRegularFile(own)) return own;
-        if (e.kind() == ModelEntry.Kind.BITSMOE_ARTIFACT) {
-            Path src = Path.of(BitsMoeArtifact.readManifest(e.dir()).sourceModel()).resolve("val.txt");
+        String source = switch (e.kind()) {
+            case BITSMOE_ARTIFACT -> BitsMoeArtifact.readManifest(e.dir()).sourceModel();
+            case DEQUANTIZED_ARTIFACT -> {
+                try {
+                    yield DequantizedArtifact.readManifest(e.dir()).sourceModel();
+                } catch (IOException ex) {
+                    yield null;
+                }
+            }
+            case CHECKPOINT -> null;
+        };
+        if (source != null) {
+            Path src = Path.of(source).resolve("val.txt");
             if (Files.isRegularFile(src)) return src;
         }
         return existing("file", locations.home().resolve("data/wikitext2/wiki.test.raw"));
@@ -218,6 +393,10 @@ public class Stages {
         if (e.kind() == ModelEntry.Kind.BITSMOE_ARTIFACT) {
             throw ApiException.unprocessable("already_quantized", "model " + id + " is a quantized artifact; its routed experts are "
                     + "factorized already. Run the stage on its source model.", null);
+        }
+        if (e.kind() == ModelEntry.Kind.DEQUANTIZED_ARTIFACT) {
+            throw ApiException.unprocessable("already_quantized", "model " + id + " is a quantized (dequantized simulation) artifact; "
+                    + "its routed experts hold quantized values already. Run the stage on its source model.", null);
         }
         return e;
     }

@@ -42,7 +42,8 @@ if ready; then
 else
   DATA="$(mktemp -d -t moelab-nb-data.XXXXXX)"
   say "starting ./moelab serve (data dir $DATA, log $OUT/backend.log)"
-  MOELAB_DATA_DIR="$DATA" "$ROOT/moelab" serve > "$OUT/backend.log" 2>&1 &
+  PORT="${BACKEND##*:}"; PORT="${PORT%%/*}"
+  MOELAB_PORT="${PORT:-8080}" MOELAB_DATA_DIR="$DATA" "$ROOT/moelab" serve > "$OUT/backend.log" 2>&1 &
   BACKEND_PID=$!
   waited=0
   until ready; do

@@ -37,6 +37,8 @@ public final class FakeBackend implements AutoCloseable {
     });
     private final Map<String, Handler> routes = new ConcurrentHashMap<>();
     public final List<Request> requests = new CopyOnWriteArrayList<>();
+    /** What the handlers threw (an assertion about a request fails the request with a 500 and lands here). */
+    public final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
     public FakeBackend() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -52,9 +54,10 @@ public final class FakeBackend implements AutoCloseable {
                 } else {
                     h.handle(ex, body);
                 }
-            } catch (Exception e) {
+            } catch (Exception | AssertionError e) {
+                failures.add(e);
                 try {
-                    json(ex, 500, "{\"type\":\"internal\",\"code\":\"fake\",\"message\":\"" + e + "\"}");
+                    json(ex, 500, "{\"type\":\"internal\",\"code\":\"fake\",\"message\":\"" + e.toString().replace('"', '\'') + "\"}");
                 } catch (IOException ignored) {
                     // the client is gone
                 }

@@ -43,6 +43,8 @@ public final class BackendClient implements AutoCloseable {
 
     private static final long CALL_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(30);
     private static final long LOADING_WAIT_MS = TimeUnit.MINUTES.toMillis(10);
+    /** Event streams answer at once (their first event goes out with the headers). */
+    private static final long STREAM_HEAD_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(2);
 
     private final String baseUrl;
     private final String token;
@@ -130,33 +132,38 @@ public final class BackendClient implements AutoCloseable {
         EventStream s = new EventStream();
         RequestOptions o = new RequestOptions().setMethod(method).setAbsoluteURI(baseUrl + path).putHeader("Accept", "text/event-stream");
         if (token != null) o.putHeader("Authorization", "Bearer " + token);
-        byte[] bytes = body == null ? null : toJson(body);
-        Future<HttpClientRequest> opened = http.request(o);
-        HttpClientRequest req = await(opened, 10_000);
-        s.request = req;
-        Future<io.vertx.core.http.HttpClientResponse> sent = bytes == null ? req.send()
-                : req.putHeader("Content-Type", "application/json").send(Buffer.buffer(bytes));
-        // Handlers must be set on the event loop as the response arrives, or a short body is gone before we look.
+        if (body != null) o.putHeader("Content-Type", "application/json");
+        Buffer bytes = body == null ? null : Buffer.buffer(toJson(body));
         io.vertx.core.Promise<BackendException> head = io.vertx.core.Promise.promise();
-        sent.onComplete(ar -> {
-            if (ar.failed()) {
-                head.fail(ar.cause());
+        // Everything runs on the event loop: a listener added from this thread to an already completed future would
+        // run here, too late to catch a short response's body.
+        vertx.runOnContext(v -> http.request(o).onComplete(opened -> {
+            if (opened.failed()) {
+                head.fail(opened.cause());
                 return;
             }
-            io.vertx.core.http.HttpClientResponse resp = ar.result();
-            if (resp.statusCode() < 300) {
-                s.attach(resp);
-                head.complete(null);
-            } else {
-                resp.body().onComplete(b -> {
-                    Buffer buf = b.succeeded() ? b.result() : Buffer.buffer();
-                    head.complete(error(resp.statusCode(), parse(buf), buf.toString(StandardCharsets.UTF_8)));
-                });
-            }
-        });
+            HttpClientRequest req = opened.result();
+            s.request = req;
+            (bytes == null ? req.send() : req.send(bytes)).onComplete(sent -> {
+                if (sent.failed()) {
+                    head.fail(sent.cause());
+                    return;
+                }
+                io.vertx.core.http.HttpClientResponse resp = sent.result();
+                if (resp.statusCode() < 300) {
+                    s.attach(resp);
+                    head.complete(null);
+                } else {
+                    resp.body().onComplete(b -> {
+                        Buffer buf = b.succeeded() ? b.result() : Buffer.buffer();
+                        head.complete(error(resp.statusCode(), parse(buf), buf.toString(StandardCharsets.UTF_8)));
+                    });
+                }
+            });
+        }));
         BackendException failed;
         try {
-            failed = await(head.future(), CALL_TIMEOUT_MS);
+            failed = await(head.future(), STREAM_HEAD_TIMEOUT_MS);
         } catch (InterruptedException | RuntimeException e) {
             s.close();
             throw e;

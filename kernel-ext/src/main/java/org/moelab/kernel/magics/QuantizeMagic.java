@@ -14,7 +14,8 @@ import java.util.Map;
  * %moe-quantize: runs BitsMoE stages on the backend with a live progress bar, then shows what each stage made:
  * decompose → eigen-spectrum and cumulative-energy charts per projection and expert-energy heatmaps; allocate →
  * the plan (bits heatmap, histogram); quantize → the artifact summary and its plan. {@code all} = decompose, then
- * quantize (whose plan is the allocation). The notebook's stop button cancels the running job.
+ * quantize (whose plan is the allocation). rtn, gptq and routernorm (the backend's baselines) run as one quantization
+ * job. The notebook's stop button cancels the running job.
  */
 public final class QuantizeMagic extends Magic<QuantizeResult> {
 
@@ -44,7 +45,8 @@ public final class QuantizeMagic extends Magic<QuantizeResult> {
         Plan plan = null;
         QuantizeResult.Artifact artifact = null;
         String base = "/v1/models/" + model;
-        if (stage.equals("decompose") || stage.equals("all")) {
+        // the baselines (rtn, gptq, routernorm) have no decomposition: their "all" is the quantization alone
+        if (stage.equals("decompose") || (stage.equals("all") && method.equals("bitsmoe"))) {
             Map<String, Object> req = new LinkedHashMap<>();
             if (a.has("layers")) req.put("layers", BitsMoeBody.layers(a.list("layers")));
             if (a.integer("rank") != null) req.put("rank", a.integer("rank"));

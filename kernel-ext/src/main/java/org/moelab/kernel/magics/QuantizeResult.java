@@ -17,9 +17,13 @@ public record QuantizeResult(String model, String method, double bits, String st
                              Artifact artifact) implements Rich {
 
     /** The quantization job's result: the artifact registered as a model, planned vs achieved bits, time per stage. */
-    public record Artifact(String model, String path, String sourceModel, double plannedPayloadBits, double achievedPayloadBits,
-                           double achievedBitsWithScales, double bitsWithBasis, long bytes, double seconds, List<StageTime> stages,
-                           List<String> fallbacks) {
+    /**
+     * @param method bitsmoe, rtn, gptq or routernorm (null from a backend that predates the baselines)
+     * @param note   what the artifact is, when the backend says (e.g. a dequantized simulation checkpoint)
+     */
+    public record Artifact(String model, String path, String sourceModel, String method, double plannedPayloadBits,
+                           double achievedPayloadBits, double achievedBitsWithScales, double bitsWithBasis, long bytes, double seconds,
+                           List<StageTime> stages, List<String> fallbacks, String note) {
     }
 
     public record StageTime(String stage, double seconds, long peakHeapBytes) {
@@ -35,6 +39,7 @@ public record QuantizeResult(String model, String method, double bits, String st
         rows.add(List.of("artifact (model id)", a.model()));
         rows.add(List.of("path", a.path()));
         rows.add(List.of("source model", a.sourceModel()));
+        if (a.method() != null) rows.add(List.of("method", a.method()));
         rows.add(List.of("payload bits planned → achieved", Plan.f(a.plannedPayloadBits()) + " → " + Plan.f(a.achievedPayloadBits())));
         rows.add(List.of("bits with scales / with basis", Plan.f(a.achievedBitsWithScales()) + " / " + Plan.f(a.bitsWithBasis())));
         rows.add(List.of("size", ModelList.mib(a.bytes())));
@@ -46,6 +51,7 @@ public record QuantizeResult(String model, String method, double bits, String st
             }
         }
         if (a.fallbacks() != null) a.fallbacks().forEach(f -> rows.add(List.of("fallback", f)));
+        if (a.note() != null) rows.add(List.of("note", a.note()));
         return rows;
     }
 

@@ -113,12 +113,9 @@ class DockerFilesTest {
         assertTrue(backendDf.contains("QUARKUS_HTTP_PORT=" + backendPort) && backendDf.contains("QUARKUS_HTTP_HOST=0.0.0.0"));
         assertTrue(backendDf.contains("http://127.0.0.1:" + backendPort + "/q/health/ready"), "image health check on the exposed port");
         assertTrue(backend.path("healthcheck").path("test").toString().contains("127.0.0.1:" + backendPort + "/q/health/ready"));
-        Path props = REPO.resolve("backend/src/main/resources/application.properties");
-        if (Files.isRegularFile(props)) {
-            Properties p = new Properties();
-            p.load(Files.newBufferedReader(props));
-            assertEquals(String.valueOf(backendPort), p.getProperty("quarkus.http.port", "8080"), "the backend's own default port");
-        }
+        Properties p = new Properties();
+        p.load(new java.io.StringReader(read(REPO.resolve("backend/src/main/resources/application.properties"))));
+        assertEquals(String.valueOf(backendPort), p.getProperty("quarkus.http.port", "8080"), "the backend's own default port");
 
         URI kernelTarget = URI.create(jupyter.path("environment").path("MOELAB_BACKEND_URL").asText());
         assertTrue(compose.path("services").has(kernelTarget.getHost()), "the kernel's backend URL names a compose service");

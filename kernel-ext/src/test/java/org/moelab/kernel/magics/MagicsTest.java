@@ -135,6 +135,26 @@ class MagicsTest {
         assertEquals("bitsmoe", JsonNodeOf(backend, "/quantization").get("method").asText());
     }
 
+    @Test
+    void baselinesRunAsOneQuantizationJob() {
+        backend.json("POST /v1/models/moelab-tiny-qwen3moe/quantization", 202, Fixtures.job("j-3", "quantization", "queued", "queued", 0, 0, 0))
+                .on("GET /v1/jobs/j-3/events", (ex, body) -> FakeBackend.event(FakeBackend.sse(ex), "done",
+                        Fixtures.job("j-3", "quantization", "succeeded", "done", 1, 1, 1)))
+                .json("GET /v1/jobs/j-3/result", 200, "{\"model\":\"tiny-gptq-4b\",\"path\":\"/a\",\"sourceModel\":\"moelab-tiny-qwen3moe\","
+                        + "\"method\":\"gptq\",\"format\":\"dequantized\",\"bits\":4.0,\"plannedPayloadBits\":4.0,\"achievedPayloadBits\":4.0,"
+                        + "\"achievedBitsWithScales\":4.125,\"bitsWithBasis\":4.125,\"bytes\":100,\"seconds\":3.5,\"stages\":[],"
+                        + "\"fallbacks\":[],\"layers\":[],\"note\":\"a simulation checkpoint\"}");
+        QuantizeResult r = run(new QuantizeMagic(), "--method gptq --bits 4 --stage all");
+        assertEquals("tiny-gptq-4b", r.artifactId());
+        assertNull(r.decomposition());
+        assertNull(r.plan());
+        assertEquals(0, backend.count("POST", "/v1/models/moelab-tiny-qwen3moe/decomposition"), "no decomposition for a baseline");
+        JsonNode req = JsonNodeOf(backend, "/quantization");
+        assertEquals("gptq", req.get("method").asText());
+        assertFalse(req.has("calibrationSequences"), "only what was given is sent");
+        assertTrue(ctx.allText().contains("a simulation checkpoint"), ctx.allText());
+    }
+
     private static JsonNode JsonNodeOf(FakeBackend b, String suffix) {
         try {
             return JSON.readTree(b.requests.stream().filter(r -> r.path().endsWith(suffix)).findFirst().orElseThrow().body());

@@ -40,7 +40,7 @@ import java.util.TreeSet;
 public final class Comparison {
 
     /**
-     * @param methods       fp, rtn, gptq, routernorm, bitsmoe
+     * @param methods       fp, rtn, gptq, routernorm, bitsmoe, mobie
      * @param bits          requested average bits
      * @param compareTokens tokens for KL / same-top / expert shift against FP
      * @param tasks         zero-shot tasks (empty: none)
@@ -101,7 +101,20 @@ public final class Comparison {
                             basis = plan.averageBits().plusBasis();
                             note = "shared stages " + String.format(Locale.ROOT, "%.1f s", bitsmoe.seconds()) + " + allocate/pack";
                         }
-                        default -> throw new IllegalArgumentException("unknown method '" + method + "'; methods: fp, rtn, gptq, routernorm, bitsmoe");
+                        case "mobie" -> {
+                            // MoBiE binarizes at its own budget (≈1.1 bits in the papers' convention); the requested
+                            // bits do not change it. payload: sign planes; +scales: bitmaps and fp16 α/μ; +basis: the
+                            // CEJD backbones (8 bits) too, the honest total.
+                            org.moelab.mobie.Mobie.Result r = org.moelab.mobie.Mobie.quantize(model, cal,
+                                    org.moelab.mobie.Mobie.Options.defaults(), Progress.NONE);
+                            org.moelab.mobie.Mobie.Bits mb = r.bits();
+                            payload = mb.paper();
+                            scales = (double) (mb.paperBits() + mb.bitmapBits() + mb.paramBits()) / mb.weights();
+                            basis = mb.honest();
+                            note = "MoBiE (CEJD+GLAS+NGES), fixed binary budget; requested bits ignored";
+                            blocks = DequantizedExperts.layers(model, r.experts());
+                        }
+                        default -> throw new IllegalArgumentException("unknown method '" + method + "'; methods: fp, rtn, gptq, routernorm, bitsmoe, mobie");
                     }
                     double quant = (System.nanoTime() - q0) / 1e9 + (method.equals("bitsmoe") ? bitsmoe.seconds() : 0);
                     rows.add(measure(method, bits, requested, payload, scales, basis, fp, new Transformer(model, blocks), tok, text,

@@ -80,7 +80,7 @@ final class BlockBinarizer {
         for (int i = 1; i <= Math.min(max, w); i++) {
             double e = 0;
             for (int r = 0; r < rows && e < bestError; r++) {
-                e += omega(rowWeight, r) * (order2Error(pv, pc, r * w, 0, i) + order2Error(pv, pc, r * w, i, w));
+                e += omega(rowWeight, r) * (SearchErrors.order2Error(pv, pc, r * w, 0, i) + SearchErrors.order2Error(pv, pc, r * w, i, w));
             }
             if (e < bestError) {
                 bestError = e;
@@ -94,7 +94,8 @@ final class BlockBinarizer {
      * Weighted error {@code Σ c_j (a_j − â_j)²} of order-2 binarization of {@code a[off+from .. off+to)}
      * with weights {@code c[from..to)}, in three passes: with d = a − μ1 and n± the counts of d ≥ 0 / < 0,
      * the first residual is {@code r = sgn(d)(|d| − α1)}, whose mean is {@code −α1 (n₊ − n₋) / n} since Σd = 0;
-     * with e = r − μ2 the error is {@code Σc e² − 2α2 Σc|e| + α2² Σc}.
+     * with e = r − μ2 the error is {@code Σc e² − 2α2 Σc|e| + α2² Σc}. The scalar reference of
+     * {@link SearchErrors#order2Error}.
      */
     static double order2Error(double[] a, double[] c, int off, int from, int to) {
         int n = to - from;
@@ -145,7 +146,7 @@ final class BlockBinarizer {
             if (tau == last) continue;
             last = tau;
             double e = 0;
-            for (int r = 0; r < rows && e < best; r++) e += omega(rowWeight, r) * splitError(pv, ps, pc, r * w, first, w, tau);
+            for (int r = 0; r < rows && e < best; r++) e += omega(rowWeight, r) * SearchErrors.splitError(pv, ps, pc, r * w, first, w, tau);
             if (e < best) {
                 best = e;
                 bestTau = tau;
@@ -154,8 +155,11 @@ final class BlockBinarizer {
         return bestTau;
     }
 
-    /** Both groups' order-1 error of one row's non-salient range; branch-free, as the split is data-dependent. */
-    private static double splitError(double[] a, double[] s, double[] c, int off, int from, int to, double tau) {
+    /**
+     * Both groups' order-1 error of one row's non-salient range {@code a[off+from .. off+to)} (group 1:
+     * |s| > τ), weights {@code c[from..to)}. The scalar reference of {@link SearchErrors#splitError}.
+     */
+    static double splitError(double[] a, double[] s, double[] c, int off, int from, int to, double tau) {
         double sum0 = 0, sum1 = 0;
         int n1 = 0;
         for (int j = from; j < to; j++) {

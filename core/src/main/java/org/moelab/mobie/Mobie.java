@@ -5,7 +5,11 @@ import org.moelab.baselines.DequantizedExperts;
 import org.moelab.bitsmoe.calibration.CalibrationSet;
 import org.moelab.compute.Parallel;
 import org.moelab.linalg.SpectralCompute;
+import org.moelab.model.LayerWeights;
 import org.moelab.model.MoeModel;
+import org.moelab.runtime.ExpertFfn;
+import org.moelab.runtime.MoeBlock;
+import org.moelab.runtime.MoeLayer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,16 +40,19 @@ public final class Mobie {
      * @param beta              NGES' β (1)
      * @param ngesEnergy        energy of the principal subspace (0.99)
      * @param gradientSequences calibration sequences for GLAS' gradient (0: all)
+     * @param gradientLayers    MoE layers whose expert gradients one forward/backward pass accumulates (0: all
+     *                          in one pass). k > 0 bounds the gradient memory to k layers' experts at the cost
+     *                          of ⌈L/k⌉ passes, each computed just before its layers are quantized
      * @param minTokenFraction  experts with fewer routed tokens than this share of the calibration tokens are
      *                          binarized without a Hessian (H = I) and reported (0.005, as GPTQ's RTN fallback)
      */
     public record Options(boolean cejd, boolean glas, boolean nges, Binarizer.Options binarizer, Cejd.Side side,
                           int backboneBits, double lambda, double beta, double ngesEnergy, int gradientSequences,
-                          double minTokenFraction) {
+                          int gradientLayers, double minTokenFraction) {
 
         /** Full MoBiE with the paper's defaults. */
         public static Options defaults() {
-            return new Options(true, true, true, Binarizer.Options.defaults(), Cejd.Side.AUTO, 8, 1, 1, 0.99, 0, 0.005);
+            return new Options(true, true, true, Binarizer.Options.defaults(), Cejd.Side.AUTO, 8, 1, 1, 0.99, 0, 0, 0.005);
         }
 
         /** The base binarizer alone (BiLLM + ARB). */
@@ -54,23 +61,27 @@ public final class Mobie {
         }
 
         public Options with(boolean cejd, boolean glas, boolean nges) {
-            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, minTokenFraction);
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, gradientLayers, minTokenFraction);
         }
 
         public Options withBinarizer(Binarizer.Options b) {
-            return new Options(cejd, glas, nges, b, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, minTokenFraction);
+            return new Options(cejd, glas, nges, b, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, gradientLayers, minTokenFraction);
         }
 
         public Options withNges(double energy, double beta) {
-            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, energy, gradientSequences, minTokenFraction);
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, energy, gradientSequences, gradientLayers, minTokenFraction);
         }
 
         public Options withLambda(double lambda) {
-            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, minTokenFraction);
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, gradientLayers, minTokenFraction);
         }
 
         public Options withGradientSequences(int n) {
-            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, n, minTokenFraction);
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, n, gradientLayers, minTokenFraction);
+        }
+
+        public Options withGradientLayers(int k) {
+            return new Options(cejd, glas, nges, binarizer, side, backboneBits, lambda, beta, ngesEnergy, gradientSequences, k, minTokenFraction);
         }
 
         public String label() {
@@ -117,10 +128,23 @@ public final class Mobie {
     }
 
     /**
+     * @param experts      per layer (null for dense layers) the dequantized experts, for
+     *                     {@code new Transformer(model, DequantizedExperts.layers(model, experts))}
+     * @param binary       per layer (null for dense layers) the same experts run from their packed storage
      * @param gradientLoss the FP model's mean calibration cross-entropy GLAS differentiated (NaN without GLAS)
      */
-    public record Result(List<List<DequantizedExperts.Expert>> experts, Bits bits, List<LayerReport> layers,
-                         double gradientLoss, double seconds) {
+    public record Result(List<List<DequantizedExperts.Expert>> experts, List<List<BinaryExpert>> binary, Bits bits,
+                         List<LayerReport> layers, double gradientLoss, double seconds) {
+
+        /** MoE layers that run the packed binary experts (router and shared experts as stored), for a Transformer. */
+        public List<MoeLayer> packedLayers(MoeModel model) {
+            List<MoeLayer> out = new ArrayList<>();
+            for (int l = 0; l < model.layers().size(); l++) {
+                LayerWeights lw = model.layers().get(l);
+                out.add(lw.isMoe() ? new MoeBlock(lw.moe(), new ArrayList<ExpertFfn>(binary.get(l))) : null);
+            }
+            return out;
+        }
     }
 
     private Mobie() {
@@ -130,14 +154,14 @@ public final class Mobie {
         long t0 = System.nanoTime();
         RefModel ref = RefModel.of(model);
         int layers = model.config().layers();
+        int[][] gradSeqs = set.sequences();
+        if (o.gradientSequences() > 0) gradSeqs = Arrays.copyOf(gradSeqs, Math.min(gradSeqs.length, o.gradientSequences()));
+        int perPass = o.gradientLayers() > 0 ? o.gradientLayers() : layers;
         ExpertGradients grads = null;
-        if (o.glas()) {
-            int[][] seqs = set.sequences();
-            if (o.gradientSequences() > 0) seqs = Arrays.copyOf(seqs, Math.min(seqs.length, o.gradientSequences()));
-            grads = LossGradients.compute(ref, seqs, 0, layers, progress);
-        }
+        double gradLoss = Double.NaN;
         SequentialCalibration cal = new SequentialCalibration(ref, set);
         List<List<DequantizedExperts.Expert>> done = new ArrayList<>();
+        List<List<BinaryExpert>> binary = new ArrayList<>();
         List<LayerReport> reports = new ArrayList<>();
         long minTokens = Math.max(1, (long) Math.ceil(o.minTokenFraction() * set.tokens()));
         long[] bits = new long[4]; // paper, bitmaps, params, backbone
@@ -145,13 +169,20 @@ public final class Mobie {
             SequentialCalibration.Layer in = cal.enter(l);
             if (!model.layers().get(l).isMoe()) {
                 done.add(null);
+                binary.add(null);
                 cal.leave(in, cal.model());
                 continue;
             }
             long ls = System.nanoTime();
+            if (o.glas() && (grads == null || !grads.has(l))) {
+                grads = null; // the previous pass's layers are done: free them first
+                grads = LossGradients.compute(ref, gradSeqs, l, Math.min(layers, l + perPass), progress);
+                gradLoss = grads.loss();
+            }
             MobieLayer q = new MobieLayer(cal.model().layers[l], in, grads, o, minTokens, SpectralCompute.cpu());
             List<DequantizedExperts.Expert> experts = q.quantize();
             done.add(experts);
+            binary.add(q.binary());
             bits[0] += q.paperBits;
             bits[1] += q.bitmapBits;
             bits[2] += q.paramBits;
@@ -161,11 +192,15 @@ public final class Mobie {
             progress.update("mobie " + o.label(), l + 1, layers);
         }
         Bits b = new Bits(model.routedExpertParameters(), bits[0], bits[1], bits[2], bits[3]);
-        return new Result(done, b, reports, grads == null ? Double.NaN : grads.loss(), (System.nanoTime() - t0) / 1e9);
+        return new Result(done, binary, b, reports, gradLoss, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Runs {@code body(e)} for the E experts across the compute team. */
+    /**
+     * Runs {@code body} over experts [0, e) on the common fork/join pool, one expert per task: expert costs
+     * differ (routed tokens, no-Hessian fallbacks), so work stealing balances better than fixed chunks, and
+     * idle threads park instead of spinning, which matters on a shared machine.
+     */
     static void forExperts(int e, Parallel.RangeBody body) {
-        Parallel.forRange(e, Long.MAX_VALUE / 4, body);
+        java.util.stream.IntStream.range(0, e).parallel().forEach(i -> body.run(i, i + 1));
     }
 }

@@ -28,6 +28,8 @@ final class MobieLayer {
     long backboneBits;
     int ngesRank;
     final List<Integer> noHessian = new ArrayList<>();
+    /** Per expert {gate, up, down} as stored, for {@link BinaryExpert}. */
+    BinaryExpert.Projection[][] packed;
 
     MobieLayer(RefModel.Layer layer, SequentialCalibration.Layer in, ExpertGradients grads, Mobie.Options o, long minTokens,
                SpectralCompute sc) {
@@ -37,6 +39,12 @@ final class MobieLayer {
         this.o = o;
         this.minTokens = minTokens;
         this.sc = sc;
+    }
+
+    List<BinaryExpert> binary() {
+        List<BinaryExpert> out = new ArrayList<>();
+        for (BinaryExpert.Projection[] p : packed) out.add(new BinaryExpert(p[0], p[1], p[2]));
+        return out;
     }
 
     List<DequantizedExperts.Expert> quantize() {
@@ -54,6 +62,7 @@ final class MobieLayer {
             p = Nges.projector(in.covariance(), h, o.ngesEnergy(), sc);
             ngesRank = p.q();
         }
+        packed = new BinaryExpert.Projection[e][3];
         float[][] gates = project(0, inter, h, hx, p);
         float[][] ups = project(1, inter, h, hx, p);
         double[][] hz = new double[e][];
@@ -97,6 +106,8 @@ final class MobieLayer {
                 }
             }
         });
+        float[] stored = b == null ? null : Gemm.toFloat(b);
+        for (int i = 0; i < e; i++) packed[i][proj] = new BinaryExpert.Projection(res[i].packed(), d == null ? null : d.side(), stored);
         for (Binarizer.Result r : res) {
             loss += r.loss();
             paperBits += r.packed().paperBits();

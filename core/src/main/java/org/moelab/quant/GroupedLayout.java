@@ -2,6 +2,7 @@ package org.moelab.quant;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -33,6 +34,14 @@ abstract class GroupedLayout implements PackedLayout {
     static final VectorShuffle<Float> SWAP2 = swap(2);
     static final VectorShuffle<Float> SWAP4 = swap(4);
     static final VectorShuffle<Float> SWAP8 = swap(8);
+    /** 64-bit lanes of the float shape (the paired-lane decode). */
+    static final VectorSpecies<Long> L = VectorSpecies.of(long.class, F.vectorShape());
+    /**
+     * Pair order of S lanes: lane 2m holds element m, lane 2m+1 element m + S/2. {@link #TO_PAIRS} puts a
+     * vector in element order into pair order, {@link #FROM_PAIRS} back.
+     */
+    static final VectorShuffle<Float> TO_PAIRS = S % 2 == 0 ? VectorShuffle.fromOp(F, l -> (l & 1) == 0 ? l / 2 : l / 2 + S / 2) : null;
+    static final VectorShuffle<Float> FROM_PAIRS = S % 2 == 0 ? VectorShuffle.fromOp(F, e -> e < S / 2 ? 2 * e : 2 * (e - S / 2) + 1) : null;
     static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private static VectorShuffle<Float> swap(int d) {
@@ -164,6 +173,54 @@ abstract class GroupedLayout implements PackedLayout {
             if (bit + width > 32 && (bit - hiShift < 0 || bit + width - hiShift > 32)) return false;
         }
         return true;
+    }
+
+    /**
+     * The paired-lane decode of a chunk of S fields of {@code width} bits held in one 64-bit word w: long lane m
+     * holds w rotated right by r_m, so that its low int holds element m at bit t_m and its high int element
+     * m + S/2 at bit u_m; masking with {@code MASK << t} and converting gives the fields times 2^t in pair order.
+     * Returns {r_m, t_m, u_m} per m, or null when the chunk does not fit one word or a field would straddle.
+     */
+    static int[][] pairLayout(int width) {
+        if (S % 2 != 0 || S * width > 64 || L.length() * 2 != S) return null;
+        int[][] out = new int[S / 2][];
+        for (int m = 0; m < S / 2; m++) {
+            int a = m * width;
+            int b = (m + S / 2) * width;
+            int r = Math.min(a, b - 32);
+            int t = a - r;
+            int u = b - r - 32;
+            if (t < 0 || t + width > 32 || u < 0 || u + width > 32) return null;
+            out[m] = new int[] {Math.floorMod(r, 64), t, u};
+        }
+        return out;
+    }
+
+    static LongVector pairRotations(int[][] pl) {
+        long[] r = new long[pl.length];
+        for (int m = 0; m < r.length; m++) r[m] = pl[m][0];
+        return LongVector.fromArray(L, r, 0);
+    }
+
+    static IntVector pairMasks(int[][] pl, int mask) {
+        int[] v = new int[2 * pl.length];
+        for (int m = 0; m < pl.length; m++) {
+            v[2 * m] = mask << pl[m][1];
+            v[2 * m + 1] = mask << pl[m][2];
+        }
+        return IntVector.fromArray(I, v, 0);
+    }
+
+    /** 2^−t per lane: undoes the field offsets of {@link #pairLayout}; null when every offset is 0. */
+    static FloatVector pairScales(int[][] pl) {
+        float[] v = new float[2 * pl.length];
+        boolean any = false;
+        for (int m = 0; m < pl.length; m++) {
+            v[2 * m] = Math.scalb(1f, -pl[m][1]);
+            v[2 * m + 1] = Math.scalb(1f, -pl[m][2]);
+            any |= pl[m][1] != 0 || pl[m][2] != 0;
+        }
+        return any ? FloatVector.fromArray(F, v, 0) : null;
     }
 
     /** Lanes whose field lies beyond bit 32 of the chunk's word. */

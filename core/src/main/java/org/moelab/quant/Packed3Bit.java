@@ -2,6 +2,7 @@ package org.moelab.quant;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
@@ -36,6 +37,13 @@ public final class Packed3Bit extends GroupedLayout {
     private static final VectorMask<Integer> HI_LANES = VECTOR ? fieldHiLanes(BITS) : null;
     /** Whether any lane reads the word shifted by HI_SHIFT (else the blend is skipped). */
     private static final boolean HAS_HI = VECTOR && HI_LANES.anyTrue();
+    /** The paired-lane decode of the fused kernels (see {@link GroupedLayout#pairLayout}), where a chunk spans more than 32 bits. */
+    private static final int[][] PAIR_LAYOUT = HAS_HI ? pairLayout(BITS) : null;
+    private static final boolean PAIRS = PAIR_LAYOUT != null;
+    private static final LongVector PAIR_ROT = PAIRS ? pairRotations(PAIR_LAYOUT) : null;
+    private static final IntVector PAIR_MASK = PAIRS ? pairMasks(PAIR_LAYOUT, MASK) : null;
+    private static final FloatVector PAIR_SCALE = PAIRS ? pairScales(PAIR_LAYOUT) : null;
+    private static final boolean PAIR_SCALED = PAIR_SCALE != null;
 
     private Packed3Bit() {
     }
@@ -128,9 +136,12 @@ public final class Packed3Bit extends GroupedLayout {
      * does not inline (code size, stack, call depth) boxes every vector and falls back to the Java lane loops.
      * Where groups cover whole tiles of 4·S elements (g a multiple of 4·S), each tile of y stays in 4 registers
      * while every vector adds coef_j·q with coef_j = alpha_j·scale computed once per vector and tile; the fields
-     * are added as stored (c = q + BIAS) and BIAS·Σ_j coef_j comes off once per tile. This agrees with {@link
-     * #axpyManyScalar} up to float rounding. Whole chunks left over (or g a multiple of S only) run per chunk
-     * with the fma sequence of {@link #axpy}; other group sizes run {@link #axpy} per vector.
+     * are added as stored (c = q + BIAS) and BIAS·Σ_j coef_j comes off once per tile. Where a chunk spans more
+     * than 32 bits ({@code PAIRS}), the tile is held in pair order (lane 2m = element m, lane 2m+1 = element m +
+     * S/2): one 64-bit broadcast, one rotate per 64-bit lane and one mask then decode a chunk, instead of two
+     * broadcasts, a blend and a shift. This agrees with {@link #axpyManyScalar} up to float rounding. Whole
+     * chunks left over (or g a multiple of S only) run per chunk with the fma sequence of {@link #axpy}; other
+     * group sizes run {@link #axpy} per vector.
      */
     @Override
     public void axpyMany(int count, float[] alpha, int aOff, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
@@ -144,16 +155,16 @@ public final class Packed3Bit extends GroupedLayout {
         if (g % (4 * S) == 0) {
             for (; i + 4 * S <= n; i += 4 * S) {
                 int at = yOff + i;
-                FloatVector y0 = FloatVector.fromArray(F, y, at);
-                FloatVector y1 = FloatVector.fromArray(F, y, at + S);
-                FloatVector y2 = FloatVector.fromArray(F, y, at + 2 * S);
-                FloatVector y3 = FloatVector.fromArray(F, y, at + 3 * S);
+                FloatVector y0 = PAIRS ? FloatVector.fromArray(F, y, at).rearrange(TO_PAIRS) : FloatVector.fromArray(F, y, at);
+                FloatVector y1 = PAIRS ? FloatVector.fromArray(F, y, at + S).rearrange(TO_PAIRS) : FloatVector.fromArray(F, y, at + S);
+                FloatVector y2 = PAIRS ? FloatVector.fromArray(F, y, at + 2 * S).rearrange(TO_PAIRS) : FloatVector.fromArray(F, y, at + 2 * S);
+                FloatVector y3 = PAIRS ? FloatVector.fromArray(F, y, at + 3 * S).rearrange(TO_PAIRS) : FloatVector.fromArray(F, y, at + 3 * S);
                 float biasSum = 0f;
                 int off = pOff + (i * BITS >>> 3);
                 for (int j = 0, gi = sOff + i / g; j < count; j++, off += vb, gi += ns) {
                     float coef = alpha[aOff + j] * Float.float16ToFloat(scales[gi]);
                     biasSum += coef;
-                    FloatVector cv = FloatVector.broadcast(F, coef);
+                    FloatVector cv = PAIR_SCALED ? FloatVector.broadcast(F, coef).mul(PAIR_SCALE) : FloatVector.broadcast(F, coef);
                     long w0, w1, w2, w3;
                     if (off + 3 * CHUNK_BYTES + 8 <= p.length) {
                         w0 = (long) LONG_LE.get(p, off);
@@ -166,14 +177,22 @@ public final class Packed3Bit extends GroupedLayout {
                         w2 = readLE(p, off + 2 * CHUNK_BYTES, CHUNK_BYTES);
                         w3 = readLE(p, off + 3 * CHUNK_BYTES, CHUNK_BYTES);
                     }
-                    IntVector l0 = HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0);
-                    FloatVector c0 = (FloatVector) l0.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
-                    IntVector l1 = HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1);
-                    FloatVector c1 = (FloatVector) l1.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
-                    IntVector l2 = HAS_HI ? IntVector.broadcast(I, (int) w2).blend((int) (w2 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w2);
-                    FloatVector c2 = (FloatVector) l2.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
-                    IntVector l3 = HAS_HI ? IntVector.broadcast(I, (int) w3).blend((int) (w3 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w3);
-                    FloatVector c3 = (FloatVector) l3.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    FloatVector c0 = PAIRS
+                            ? (FloatVector) LongVector.broadcast(L, w0).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
+                            : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0))
+                                    .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    FloatVector c1 = PAIRS
+                            ? (FloatVector) LongVector.broadcast(L, w1).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
+                            : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1))
+                                    .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    FloatVector c2 = PAIRS
+                            ? (FloatVector) LongVector.broadcast(L, w2).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
+                            : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w2).blend((int) (w2 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w2))
+                                    .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    FloatVector c3 = PAIRS
+                            ? (FloatVector) LongVector.broadcast(L, w3).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
+                            : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w3).blend((int) (w3 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w3))
+                                    .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
                     y0 = c0.fma(cv, y0);
                     y1 = c1.fma(cv, y1);
                     y2 = c2.fma(cv, y2);
@@ -184,10 +203,10 @@ public final class Packed3Bit extends GroupedLayout {
                 y1 = y1.add(bv);
                 y2 = y2.add(bv);
                 y3 = y3.add(bv);
-                y0.intoArray(y, at);
-                y1.intoArray(y, at + S);
-                y2.intoArray(y, at + 2 * S);
-                y3.intoArray(y, at + 3 * S);
+                (PAIRS ? y0.rearrange(FROM_PAIRS) : y0).intoArray(y, at);
+                (PAIRS ? y1.rearrange(FROM_PAIRS) : y1).intoArray(y, at + S);
+                (PAIRS ? y2.rearrange(FROM_PAIRS) : y2).intoArray(y, at + 2 * S);
+                (PAIRS ? y3.rearrange(FROM_PAIRS) : y3).intoArray(y, at + 3 * S);
             }
         }
         for (; i + S <= n; i += S) {
@@ -214,7 +233,8 @@ public final class Packed3Bit extends GroupedLayout {
      * Fused over the vectors, group by group: the vectors' partial dot products over a group's whole chunks run
      * with the decode written out (see {@link #axpyMany}), two accumulators each, summed over the lanes in a
      * fixed order (so the result does not depend on which JIT tier runs it); the fields are multiplied as stored
-     * (c = q + BIAS) and BIAS·Σx, summed once per group for all vectors, comes off. Agrees with {@link
+     * (c = q + BIAS) and BIAS·Σx, summed once per group for all vectors, comes off; with {@code PAIRS} the
+     * fields decode in pair order (see {@link #axpyMany}) and x is put in that order. Agrees with {@link
      * #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run {@link #dot} per
      * vector.
      */
@@ -252,21 +272,30 @@ public final class Packed3Bit extends GroupedLayout {
                         w0 = readLE(p, off, CHUNK_BYTES);
                         w1 = readLE(p, off + CHUNK_BYTES, CHUNK_BYTES);
                     }
-                    IntVector l0 = HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0);
-                    FloatVector c0 = (FloatVector) l0.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
-                    IntVector l1 = HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1);
-                    FloatVector c1 = (FloatVector) l1.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
-                    qa = c0.fma(FloatVector.fromArray(F, x, xOff + i), qa);
-                    qb = c1.fma(FloatVector.fromArray(F, x, xOff + i + S), qb);
+                    FloatVector c0 = PAIRS
+                            ? (FloatVector) LongVector.broadcast(L, w0).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
+                            : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0))
+                                    .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    FloatVector c1 = PAIRS
+                            ? (FloatVector) LongVector.broadcast(L, w1).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
+                            : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1))
+                                    .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    FloatVector x0 = FloatVector.fromArray(F, x, xOff + i);
+                    FloatVector x1 = FloatVector.fromArray(F, x, xOff + i + S);
+                    qa = c0.fma(PAIRS ? x0.rearrange(TO_PAIRS) : x0, qa);
+                    qb = c1.fma(PAIRS ? x1.rearrange(TO_PAIRS) : x1, qb);
                 }
                 if (i < vEnd) {
                     long w0 = off + 8 <= p.length ? (long) LONG_LE.get(p, off) : readLE(p, off, CHUNK_BYTES);
-                    IntVector l0 = HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0);
-                    FloatVector c0 = (FloatVector) l0.lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
-                    qa = c0.fma(FloatVector.fromArray(F, x, xOff + i), qa);
+                    FloatVector c0 = PAIRS
+                            ? (FloatVector) LongVector.broadcast(L, w0).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
+                            : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0))
+                                    .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
+                    FloatVector x0 = FloatVector.fromArray(F, x, xOff + i);
+                    qa = c0.fma(PAIRS ? x0.rearrange(TO_PAIRS) : x0, qa);
                     i += S;
                 }
-                FloatVector dv = qa.add(qb);
+                FloatVector dv = PAIR_SCALED ? qa.add(qb).mul(PAIR_SCALE) : qa.add(qb);
                 if (S > 8) dv = dv.add(dv.rearrange(SWAP8));
                 if (S > 4) dv = dv.add(dv.rearrange(SWAP4));
                 if (S > 2) dv = dv.add(dv.rearrange(SWAP2));

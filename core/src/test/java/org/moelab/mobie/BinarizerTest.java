@@ -82,6 +82,31 @@ class BinarizerTest {
         }
     }
 
+    @Test
+    void vectorSearchKernelsEqualTheScalarReferences() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        int[] sizes = {1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 127, 128, 129};
+        for (int n : sizes) {
+            for (int off : new int[] {0, 5}) {
+                for (int from : new int[] {0, 1, n / 2}) {
+                    if (from >= n) continue;
+                    double[] a = new double[off + n], s = new double[off + n], c = new double[n];
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = rnd.nextGaussian() + 0.2;
+                        s[i] = rnd.nextGaussian();
+                    }
+                    for (int i = 0; i < n; i++) c[i] = 0.2 + rnd.nextDouble();
+                    double ref = BlockBinarizer.order2Error(a, c, off, from, n);
+                    assertEquals(ref, SearchErrors.order2Error(a, c, off, from, n), 1e-10 * (1 + ref), "order 2, n " + n);
+                    for (double tau : new double[] {0, 0.5, 10}) {
+                        double r2 = BlockBinarizer.splitError(a, s, c, off, from, n, tau);
+                        assertEquals(r2, SearchErrors.splitError(a, s, c, off, from, n, tau), 1e-10 * (1 + r2), "split, n " + n);
+                    }
+                }
+            }
+        }
+    }
+
     static double order2Sse(double[] a) {
         int n = a.length;
         if (n == 0) return 0;

@@ -83,6 +83,21 @@ class MobieTeachingModelTest {
     }
 
     @Test
+    void thePackedBinaryExpertsComputeWhatTheDequantizedOnesDo() {
+        int[] tokens = java.util.Arrays.copyOf(val, 48);
+        for (Mobie.Result r : new Mobie.Result[] {run(Mobie.Options.base()), run(Mobie.Options.defaults())}) {
+            float[] a = transformer(r).newSession().feedAll(tokens);
+            float[] b = new Transformer(model, r.packedLayers(model)).newSession().feedAll(tokens);
+            double max = 0, scale = 0;
+            for (int i = 0; i < a.length; i++) {
+                max = Math.max(max, Math.abs(a[i] - b[i]));
+                scale = Math.max(scale, Math.abs(a[i]));
+            }
+            assertTrue(max < 1e-3 * scale, "packed vs dequantized logits: max |Δ| " + max + " of " + scale);
+        }
+    }
+
+    @Test
     void ngesLowersTheExpertShiftRateAtTheSameBits() {
         Mobie.Result base = run(Mobie.Options.base());
         Mobie.Result nges = run(Mobie.Options.base().with(false, false, true));

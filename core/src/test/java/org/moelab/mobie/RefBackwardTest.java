@@ -93,6 +93,21 @@ class RefBackwardTest {
         assertTrue(unrouted >= model.config().experts() - 3 * model.config().topK());
     }
 
+    @Test
+    void aPassOverUpperLayersOnlyGivesTheSameGradients() {
+        int[][] seqs = sequences(2, 16, 7);
+        ExpertGradients all = LossGradients.compute(ref, seqs, 0, 4, org.moelab.Progress.NONE);
+        ExpertGradients upper = LossGradients.compute(ref, seqs, 2, 3, org.moelab.Progress.NONE);
+        assertTrue(upper.has(2) && !upper.has(1) && !upper.has(3), "only the layers asked for are held");
+        for (int e = 0; e < model.config().experts(); e++) {
+            for (int p = 0; p < 3; p++) {
+                double[] a = all.get(2, e, p), b = upper.get(2, e, p);
+                assertEquals(a == null, b == null);
+                if (a != null) org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, 1e-15);
+            }
+        }
+    }
+
     private double finiteDifference(int l, int e, int proj, int index, int[][] seqs) {
         RefModel.Ffn w = ref.layers[l].experts()[e];
         double[] arr = proj == 0 ? w.gate() : proj == 1 ? w.up() : w.down();

@@ -38,6 +38,9 @@ class ScratchTest {
                 case "glas" -> Mobie.Options.base().with(false, true, false);
                 case "nges" -> Mobie.Options.base().with(false, false, true);
                 case "exact" -> Mobie.Options.base().withBinarizer(ex());
+                case "cejdnges" -> Mobie.Options.base().with(true, false, true);
+                case "cejdglas" -> Mobie.Options.base().with(true, true, false);
+                case "glas025" -> Mobie.Options.base().with(false, true, false).withLambda(0.25);
                 case "nges90" -> Mobie.Options.base().with(false, false, true).withNges(0.90, 1);
                 case "nges50" -> Mobie.Options.base().with(false, false, true).withNges(0.50, 1);
                 case "nges99b10" -> Mobie.Options.base().with(false, false, true).withNges(0.99, 0.1);

@@ -59,6 +59,12 @@ public final class DequantizedArtifact {
      */
     public static Manifest write(Path out, MoeModel source, List<List<DequantizedExperts.Expert>> experts, String method, double bits,
                                  double bitsPayload, int groupSize, CalibrationSet calibration) {
+        return write(out, source, experts, method, bits, bitsPayload, bitsPayload + 32.0 / groupSize, groupSize, calibration);
+    }
+
+    /** As above with the with-scales figure given (methods whose side information is not one fp16 scale + zero per group). */
+    public static Manifest write(Path out, MoeModel source, List<List<DequantizedExperts.Expert>> experts, String method, double bits,
+                                 double bitsPayload, double bitsWithScales, int groupSize, CalibrationSet calibration) {
         Set<Integer> layers = new HashSet<>();
         for (int l = 0; l < experts.size(); l++) if (experts.get(l) != null) layers.add(l);
         CheckpointWriter w = new CheckpointWriter();
@@ -72,7 +78,7 @@ public final class DequantizedArtifact {
                 add(w, src.get(e).down(), d.down());
             }
         }
-        Manifest m = new Manifest(FORMAT, method, bits, bitsPayload, bitsPayload + 32.0 / groupSize, groupSize,
+        Manifest m = new Manifest(FORMAT, method, bits, bitsPayload, bitsWithScales, groupSize,
                 source.source().toString(), calibration == null ? null : calibration.name(),
                 calibration == null ? null : calibration.sha256(),
                 "expert weights stored dequantized in fp32 for evaluation; a packed layout would store the bits above", "moelab");

@@ -25,12 +25,12 @@ import java.util.Set;
                 "Uniform methods (rtn, gptq) run at the nearest integer widths of fractional budgets, never interpolated."})
 final class CompareCommand implements Runnable {
 
-    private static final Set<String> METHODS = Set.of("fp", "rtn", "gptq", "routernorm", "bitsmoe");
+    private static final Set<String> METHODS = Set.of("fp", "rtn", "gptq", "routernorm", "bitsmoe", "mobie");
 
     @Mixin
     ModelOption model;
 
-    @Option(names = "--methods", split = ",", description = "Comma list of fp, rtn, gptq, routernorm, bitsmoe (default: all).")
+    @Option(names = "--methods", split = ",", description = "Comma list of fp, rtn, gptq, routernorm, bitsmoe, mobie (default: all but mobie, the slowest).")
     List<String> methods = new ArrayList<>(List.of("fp", "rtn", "gptq", "routernorm", "bitsmoe"));
 
     @Option(names = "--bits", split = ",", description = "Comma list of budgets (default: 2,2.5,3,4).")
@@ -69,7 +69,7 @@ final class CompareCommand implements Runnable {
     @Override
     public void run() {
         for (String m : methods) {
-            if (!METHODS.contains(m)) throw new IllegalArgumentException("--methods: unknown method '" + m + "'; expected fp, rtn, gptq, routernorm, bitsmoe");
+            if (!METHODS.contains(m)) throw new IllegalArgumentException("--methods: unknown method '" + m + "'; expected fp, rtn, gptq, routernorm, bitsmoe, mobie");
         }
         for (double b : bits) {
             if (!(b > 0 && b <= 8)) throw new IllegalArgumentException("--bits: " + b + " is outside (0, 8]");

@@ -6,6 +6,7 @@ import org.moelab.baselines.GptqQuantizer;
 import org.moelab.baselines.MinMaxGroupQuantizer;
 import org.moelab.baselines.Rtn;
 import org.moelab.baselines.routernorm.RouterNormMixedPrecision;
+import org.moelab.mobie.Mobie;
 import org.moelab.bitsmoe.BitsMoeRunner;
 import org.moelab.bitsmoe.RunCheckpoint;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
@@ -44,6 +45,15 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--dry-run", description = "Show the plan with size, peak-memory and time estimates; write nothing.")
     boolean dryRun;
 
+    @Option(names = "--no-cejd", description = "mobie: without the joint decomposition (ablation).")
+    boolean noCejd;
+
+    @Option(names = "--no-glas", description = "mobie: without gradient-aware saliency (ablation).")
+    boolean noGlas;
+
+    @Option(names = "--no-nges", description = "mobie: without the null-space constraint (ablation).")
+    boolean noNges;
+
     @Option(names = "--resume", description = {"Continue an interrupted run of the same options, model and calibration from",
             "its first unfinished layer (work is kept in .<out>.partial/ beside --out); a different run is refused."})
     boolean resume;
@@ -62,8 +72,8 @@ final class QuantizeCommand implements Runnable {
 
     private void quantize() throws com.fasterxml.jackson.core.JsonProcessingException {
         String mth = method.toLowerCase(Locale.ROOT);
-        if (!List.of("bitsmoe", "rtn", "gptq", "routernorm").contains(mth)) {
-            throw new IllegalArgumentException("--method " + method + " is not available for quantize; methods: bitsmoe, rtn, gptq, routernorm");
+        if (!List.of("bitsmoe", "rtn", "gptq", "routernorm", "mobie").contains(mth)) {
+            throw new IllegalArgumentException("--method " + method + " is not available for quantize; methods: bitsmoe, rtn, gptq, routernorm, mobie");
         }
         if (out == null && !dryRun) throw new IllegalArgumentException("--out DIR is required (or use --dry-run)");
         if (!mth.equals("bitsmoe")) {
@@ -113,7 +123,7 @@ final class QuantizeCommand implements Runnable {
     /** RTN, GPTQ or router-norm: quantized in memory, saved as a dequantized (simulation) checkpoint. */
     private void baseline(String mth) {
         double bits = args.bits;
-        if (!mth.equals("routernorm") && (bits != Math.rint(bits) || bits < 1 || bits > 8)) {
+        if ((mth.equals("rtn") || mth.equals("gptq")) && (bits != Math.rint(bits) || bits < 1 || bits > 8)) {
             throw new IllegalArgumentException("--bits " + bits + ": " + mth + " uses one uniform width, an integer in 1..8");
         }
         try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
@@ -121,9 +131,17 @@ final class QuantizeCommand implements Runnable {
             CalibrationSet cal = mth.equals("rtn") ? null : args.calibration(tok);
             List<List<DequantizedExperts.Expert>> experts;
             double payload = bits;
+            double withScales = Double.NaN;
             switch (mth) {
                 case "rtn" -> experts = Rtn.quantize(m, new MinMaxGroupQuantizer((int) bits, 128, false), Log.progressBar());
                 case "gptq" -> experts = GptqQuantizer.quantize(m, cal, GptqQuantizer.Options.defaults((int) bits), Log.progressBar()).experts();
+                case "mobie" -> {
+                    Mobie.Result r = Mobie.quantize(m, cal, Mobie.Options.defaults().with(!noCejd, !noGlas, !noNges), Log.progressBar());
+                    Log.info("%s", r.bits().describe());
+                    payload = r.bits().paper();
+                    withScales = r.bits().honest();
+                    experts = r.experts();
+                }
                 default -> {
                     RouterNormMixedPrecision.Result r = RouterNormMixedPrecision.run(m, cal, RouterNormMixedPrecision.Options.defaults(bits),
                             Log.progressBar());
@@ -132,7 +150,8 @@ final class QuantizeCommand implements Runnable {
                     experts = r.experts();
                 }
             }
-            DequantizedArtifact.Manifest man = DequantizedArtifact.write(out, m, experts, mth, bits, payload, 128, cal);
+            DequantizedArtifact.Manifest man = DequantizedArtifact.write(out, m, experts, mth, bits, payload,
+                    Double.isNaN(withScales) ? payload + 32.0 / 128 : withScales, 128, cal);
             double seconds = (System.nanoTime() - t0) / 1e9;
             long bytes;
             try {

@@ -158,6 +158,7 @@ public final class Comparison {
 
     /** Integer widths for uniform methods (floor and ceil of fractional budgets), the budgets themselves otherwise. */
     static List<Double> widthsFor(String method, List<Double> bits) {
+        if (method.equals("mobie")) return List.of(1.0); // one fixed binary budget
         if (!method.equals("rtn") && !method.equals("gptq")) return bits;
         TreeSet<Double> w = new TreeSet<>();
         for (double b : bits) {

@@ -42,8 +42,8 @@ final class RefBackward {
         RefOps.rmsNormBack(p.xL, t, h, fwd.m.finalNorm, p.fInv, df, dx);
         for (int l = c.layers() - 1; l >= lowest; l--) {
             RefModel.Layer L = fwd.m.layers[l];
-            RefForward.Ffn f = p.ffn[l];
-            RefForward.Attn a = p.attn[l];
+            RefForward.FfnState f = p.ffn[l];
+            RefForward.AttnState a = p.attn[l];
             double[] db = new double[t * h];
             if (L.isMoe()) moe(L, f, dx, t, db, acc == null ? null : acc.layer(l));
             else swigluBack(L.dense(), f.b, f.shared, dx, t, db);
@@ -55,7 +55,7 @@ final class RefBackward {
     }
 
     /** dx (layer input) from dx1, through x1 = x + o(attention(rms(x))). */
-    private double[] attention(RefModel.Layer L, RefForward.Attn a, double[] dx1, int t) {
+    private double[] attention(RefModel.Layer L, RefForward.AttnState a, double[] dx1, int t) {
         int h = c.hidden(), qDim = c.qDim(), kvDim = c.kvDim(), d = c.headDim();
         double[] datt = new double[t * qDim];
         Gemm.linearBackInput(dx1, t, L.o(), h, qDim, datt);
@@ -112,7 +112,7 @@ final class RefBackward {
     }
 
     /** db += ∂/∂b of the MoE output given dOut; expert weight gradients into {@code grads} when non-null. */
-    private void moe(RefModel.Layer L, RefForward.Ffn f, double[] dOut, int t, double[] db, ExpertGradients.Layer grads) {
+    private void moe(RefModel.Layer L, RefForward.FfnState f, double[] dOut, int t, double[] db, ExpertGradients.Layer grads) {
         int h = c.hidden(), e = L.experts().length, k = L.topK();
         double[] dg = new double[t * k];
         for (int ex = 0; ex < e; ex++) {

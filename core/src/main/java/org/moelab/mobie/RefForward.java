@@ -14,7 +14,7 @@ import org.moelab.model.ModelConfig.QkNorm;
 final class RefForward {
 
     /** Attention sub-layer state: x1 = x + o(attention(rms(x))). Shapes use T, H, qDim, kvDim. */
-    static final class Attn {
+    static final class AttnState {
         double[] x;        // (T, H) layer input
         double[] a;        // (T, H) normed input
         double[] aInv;     // (T)
@@ -31,7 +31,7 @@ final class RefForward {
     }
 
     /** Feed-forward sub-layer state: out = ffn(b), b = rms(x1). */
-    static final class Ffn {
+    static final class FfnState {
         double[] b;        // (T, H)
         double[] bInv;     // (T)
         double[] probs;    // (T, E) router softmax, MoE only
@@ -53,8 +53,8 @@ final class RefForward {
     /** A whole sequence: per-layer states, final norm and logits (T, V). */
     static final class Pass {
         int[] tokens;
-        Attn[] attn;
-        Ffn[] ffn;
+        AttnState[] attn;
+        FfnState[] ffn;
         double[] xL;      // (T, H)
         double[] f;       // (T, H)
         double[] fInv;
@@ -75,8 +75,8 @@ final class RefForward {
         int t = tokens.length;
         Pass p = new Pass();
         p.tokens = tokens;
-        p.attn = new Attn[c.layers()];
-        p.ffn = new Ffn[c.layers()];
+        p.attn = new AttnState[c.layers()];
+        p.ffn = new FfnState[c.layers()];
         double[] x = embed(tokens);
         for (int l = 0; l < c.layers(); l++) {
             p.attn[l] = attention(m.layers[l], x, t);
@@ -103,9 +103,9 @@ final class RefForward {
         return o;
     }
 
-    Attn attention(RefModel.Layer L, double[] x, int t) {
+    AttnState attention(RefModel.Layer L, double[] x, int t) {
         int h = c.hidden(), qDim = c.qDim(), kvDim = c.kvDim(), d = c.headDim();
-        Attn s = new Attn();
+        AttnState s = new AttnState();
         s.x = x;
         s.a = new double[t * h];
         s.aInv = RefOps.rmsNorm(x, t, h, L.inNorm(), c.rmsEps(), s.a);
@@ -154,9 +154,9 @@ final class RefForward {
         return s;
     }
 
-    Ffn ffn(RefModel.Layer L, double[] x1, int t) {
+    FfnState ffn(RefModel.Layer L, double[] x1, int t) {
         int h = c.hidden();
-        Ffn s = new Ffn();
+        FfnState s = new FfnState();
         s.b = new double[t * h];
         s.bInv = RefOps.rmsNorm(x1, t, h, L.postNorm(), c.rmsEps(), s.b);
         if (!L.isMoe()) {
@@ -195,7 +195,7 @@ final class RefForward {
     }
 
     /** Router softmax, top-K by probability (ties: lower index), weights renormalised if the family says so. */
-    void route(RefModel.Layer L, Ffn s, int t) {
+    void route(RefModel.Layer L, FfnState s, int t) {
         int e = L.experts().length, k = L.topK();
         double[] logits = Gemm.linear(s.b, t, L.router(), e, c.hidden());
         s.probs = new double[t * e];

@@ -29,14 +29,14 @@ final class SearchErrors {
             acc = acc.add(DoubleVector.fromArray(D, a, off + j, m));
         }
         double mu1 = acc.reduceLanes(VectorOperators.ADD) / n;
-        DoubleVector vmu1 = DoubleVector.broadcast(D, mu1);
-        DoubleVector abs = DoubleVector.zero(D);
+        DoubleVector vmu1 = DoubleVector.broadcast(D, mu1), zero = DoubleVector.zero(D);
+        DoubleVector abs = zero;
         int plus = 0;
         for (int j = from; j < to; j += step) {
             VectorMask<Double> m = D.indexInRange(j, to);
             DoubleVector d = DoubleVector.fromArray(D, a, off + j, m).sub(vmu1);
             abs = abs.add(d.abs(), m);
-            plus += d.compare(VectorOperators.GE, 0.0).and(m).trueCount();
+            plus += d.compare(VectorOperators.GE, zero).and(m).trueCount();
         }
         double alpha1 = abs.reduceLanes(VectorOperators.ADD) / n;
         double mu2 = -alpha1 * (2 * plus - n) / n;
@@ -46,7 +46,7 @@ final class SearchErrors {
         for (int j = from; j < to; j += step) {
             VectorMask<Double> m = D.indexInRange(j, to);
             DoubleVector d = DoubleVector.fromArray(D, a, off + j, m).sub(vmu1);
-            DoubleVector shift = vna.blend(va, d.compare(VectorOperators.LT, 0.0));
+            DoubleVector shift = vna.blend(va, d.compare(VectorOperators.LT, zero));
             DoubleVector e = d.add(shift).sub(vmu2);
             DoubleVector cj = DoubleVector.fromArray(D, c, j, m); // 0 outside the range
             DoubleVector ae = e.abs();
@@ -63,12 +63,13 @@ final class SearchErrors {
     /** {@link BlockBinarizer#splitError} with vectors: group 1 (|s| > τ) accumulated under its mask, group 0 as the rest. */
     static double splitError(double[] a, double[] s, double[] c, int off, int from, int to, double tau) {
         int step = D.length();
+        DoubleVector vtau = DoubleVector.broadcast(D, tau);
         DoubleVector all = DoubleVector.zero(D), in1 = all;
         int n1 = 0;
         for (int j = from; j < to; j += step) {
             VectorMask<Double> m = D.indexInRange(j, to);
             DoubleVector x = DoubleVector.fromArray(D, a, off + j, m);
-            VectorMask<Double> g = DoubleVector.fromArray(D, s, off + j, m).abs().compare(VectorOperators.GT, tau).and(m);
+            VectorMask<Double> g = DoubleVector.fromArray(D, s, off + j, m).abs().compare(VectorOperators.GT, vtau).and(m);
             all = all.add(x);
             in1 = in1.add(x, g);
             n1 += g.trueCount();
@@ -81,7 +82,7 @@ final class SearchErrors {
         for (int j = from; j < to; j += step) {
             VectorMask<Double> m = D.indexInRange(j, to);
             DoubleVector x = DoubleVector.fromArray(D, a, off + j, m);
-            VectorMask<Double> g = DoubleVector.fromArray(D, s, off + j, m).abs().compare(VectorOperators.GT, tau).and(m);
+            VectorMask<Double> g = DoubleVector.fromArray(D, s, off + j, m).abs().compare(VectorOperators.GT, vtau).and(m);
             DoubleVector cj = DoubleVector.fromArray(D, c, j, m);
             DoubleVector d = x.sub(vmu0.blend(vmu1, g));
             DoubleVector ad = d.abs(), cad = ad.mul(cj), cdd = d.mul(d).mul(cj);

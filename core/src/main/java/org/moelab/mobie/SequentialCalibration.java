@@ -16,9 +16,9 @@ final class SequentialCalibration {
     final class Layer {
         final int index;
         final double[][] x1;
-        final RefForward.Ffn[] routed;
+        final RefForward.FfnState[] routed;
 
-        Layer(int index, double[][] x1, RefForward.Ffn[] routed) {
+        Layer(int index, double[][] x1, RefForward.FfnState[] routed) {
             this.index = index;
             this.x1 = x1;
             this.routed = routed;
@@ -28,7 +28,7 @@ final class SequentialCalibration {
         long[] counts() {
             int e = model.c.experts();
             long[] n = new long[e];
-            for (RefForward.Ffn f : routed) for (int i = 0; i < e; i++) n[i] += f.slots[i].length;
+            for (RefForward.FfnState f : routed) for (int i = 0; i < e; i++) n[i] += f.slots[i].length;
             return n;
         }
 
@@ -37,7 +37,7 @@ final class SequentialCalibration {
             int h = model.c.hidden();
             double[] acc = new double[h * h];
             long n = 0;
-            for (RefForward.Ffn f : routed) {
+            for (RefForward.FfnState f : routed) {
                 int[] sl = f.slots[e];
                 if (sl.length == 0) continue;
                 double[] rows = RefForward.gather(f.b, sl, topK(), h);
@@ -52,7 +52,7 @@ final class SequentialCalibration {
             int h = model.c.hidden();
             double[] acc = new double[h * h];
             long n = 0;
-            for (RefForward.Ffn f : routed) {
+            for (RefForward.FfnState f : routed) {
                 int t = f.b.length / h;
                 Gemm.gemm(true, false, h, h, t, 1, f.b, 0, f.b, 0, 1, acc, 0);
                 n += t;
@@ -67,7 +67,7 @@ final class SequentialCalibration {
             double[] g = Gemm.toDouble(gate), u = Gemm.toDouble(up);
             double[] acc = new double[inter * inter];
             long n = 0;
-            for (RefForward.Ffn f : routed) {
+            for (RefForward.FfnState f : routed) {
                 int[] sl = f.slots[e];
                 if (sl.length == 0) continue;
                 double[] rows = RefForward.gather(f.b, sl, topK(), h);
@@ -106,11 +106,11 @@ final class SequentialCalibration {
         RefForward f = new RefForward(model);
         RefModel.Layer L = model.layers[l];
         double[][] x1 = new double[states.length][];
-        RefForward.Ffn[] routed = new RefForward.Ffn[states.length];
+        RefForward.FfnState[] routed = new RefForward.FfnState[states.length];
         for (int s = 0; s < states.length; s++) {
             x1[s] = f.attention(L, states[s], lengths[s]).x1;
             if (!L.isMoe()) continue;
-            RefForward.Ffn r = new RefForward.Ffn();
+            RefForward.FfnState r = new RefForward.FfnState();
             r.b = new double[x1[s].length];
             r.bInv = RefOps.rmsNorm(x1[s], lengths[s], model.c.hidden(), L.postNorm(), model.c.rmsEps(), r.b);
             f.route(L, r, lengths[s]);

@@ -25,7 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * MoBiE on the teaching model: full MoBiE beats the base binarizer on perplexity (val.txt, first 4096
  * tokens, window 256) and NGES lowers the expert-shift rate at the same bits. Calibration: 8 × 256 tokens
- * of the training corpora, seed 1234 (GLAS' gradient over all of them).
+ * of the training corpora, seed 1234 (GLAS' gradient over all of them). Measured here: base 79.23, full
+ * 74.27 (FP 66.69); expert shift 0.0930 → 0.0909 with NGES. The NGES margin is small and not robust: with
+ * 32 × 256 calibration tokens it vanishes (0.0870 vs 0.0872), so this test pins the setting above.
  */
 class MobieTeachingModelTest {
 

@@ -61,7 +61,8 @@ class PackedBinaryMatrixTest {
         for (int t = 0; t < n; t++) {
             float[] one = new float[rows];
             p.matvec(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 0, one, 0);
-            assertArrayEquals(one, java.util.Arrays.copyOfRange(y, t * rows, (t + 1) * rows));
+            // Float lane reductions may associate differently once the kernel is compiled: equal to round-off.
+            assertArrayEquals(one, java.util.Arrays.copyOfRange(y, t * rows, (t + 1) * rows), 1e-5f);
         }
     }
 

@@ -55,7 +55,7 @@ public final class VectorDot {
         for (; i + step <= len; i += step) {
             a0 = bf16(seg, byteOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(a0.add(a1));
         for (; i < len; i++) {
             short b = seg.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, byteOff + 2L * i);
             sum += Float.intBitsToFloat((b & 0xFFFF) << 16) * x[xOff + i];
@@ -75,7 +75,7 @@ public final class VectorDot {
         for (; i + step <= len; i += step) {
             a0 = FloatVector.fromMemorySegment(F, seg, byteOff + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), a0);
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(a0.add(a1));
         for (; i < len; i++) {
             sum += seg.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), byteOff + 4L * i) * x[xOff + i];
         }
@@ -97,7 +97,7 @@ public final class VectorDot {
         for (; i + step <= len; i += step) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc);
         for (; i < len; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }

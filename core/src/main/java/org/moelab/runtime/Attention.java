@@ -72,7 +72,7 @@ final class Attention {
             e.intoArray(s, p);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = org.moelab.compute.LaneSum.of(acc);
         for (; p < len; p++) {
             s[p] = (float) Math.exp(s[p] - max);
             sum += s[p];

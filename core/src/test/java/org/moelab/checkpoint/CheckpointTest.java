@@ -142,7 +142,7 @@ class CheckpointTest {
     @Test
     void corruptShardIsReportedAgainstThatShard() {
         writeTwoShards();
-        SafetensorsWriter.write(shard(2), "{\"lm_head.weight\": {\"dtype\": \"F64\", \"shape\": [1], "
+        SafetensorsWriter.write(shard(2), "{\"lm_head.weight\": {\"dtype\": \"I64\", \"shape\": [1], "
                 + "\"data_offsets\": [0, 8]}}", new byte[8]);
         SafetensorsWriter.writeIndex(model(), indexOfTwoShards());
         assertProblem(Problem.UNSUPPORTED_DTYPE, shard(2), "lm_head.weight",

@@ -126,7 +126,7 @@ class SafetensorsFileMalformedTest {
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @ValueSource(strings = {"I8", "F64", "BOOL", "F8_E4M3", "bf16", "f32", ""})
+    @ValueSource(strings = {"I8", "I64", "BOOL", "F8_E4M3", "bf16", "f32", ""})
     void unknownDtypeNamesTensorAndDtype(String dtype) {
         new SafetensorsWriter().tensor("model.layers.0.w", dtype, shape(2), new byte[8]).write(file());
         CheckpointException e = assertOpenFails(Problem.UNSUPPORTED_DTYPE, file(), "model.layers.0.w");

@@ -79,15 +79,6 @@ final class ComponentGroup {
         return new PackedComponent(layout, payload, j * vecBytes, scales, j * vecScales, length, groupSize);
     }
 
-    /** Stored bytes: payload and group scales of every member. */
-    long bytes() {
-        if (layout != null) return (long) count * (vecBytes + 2L * vecScales);
-        if (dense != null) return 4L * dense.length;
-        long b = 0;
-        for (Component c : generic) b += c.bytes();
-        return b;
-    }
-
     /** out[0, length) += Σ_j (s_j·h[hOff + k_j])·û_j; alpha is scratch of at least count floats. */
     void expand(float[] h, int hOff, float[] out, float[] alpha) {
         int n = count;

@@ -106,11 +106,6 @@ public final class FactorizedExperts {
         return maxGroup;
     }
 
-    /** Widths of expert e's groups in execution order (dense groups: their components' nominal width; generic: −1). */
-    int[] groupWidths(int e) {
-        return Arrays.stream(groups[e]).mapToInt(g -> g.layout != null ? g.layout.bits() : g.dense != null ? 32 : -1).toArray();
-    }
-
     /**
      * out[0, I) += Σ_k (s_{e,k}·h[hOff + k])·û_{e,k} over expert e's stored components, one fused kernel per
      * width. {@code scratch} holds at least {@link #scratchLength()} floats.

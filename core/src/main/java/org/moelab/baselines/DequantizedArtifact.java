@@ -65,10 +65,24 @@ public final class DequantizedArtifact {
     /** As above with the with-scales figure given (methods whose side information is not one fp16 scale + zero per group). */
     public static Manifest write(Path out, MoeModel source, List<List<DequantizedExperts.Expert>> experts, String method, double bits,
                                  double bitsPayload, double bitsWithScales, int groupSize, CalibrationSet calibration) {
+        return write(out, source, experts, java.util.Map.of(), method, bits, bitsPayload, bitsWithScales, groupSize, calibration, null);
+    }
+
+    /**
+     * As above, also replacing other tensors by name (e.g. attention under RTN's attention option), stored fp32.
+     *
+     * @param note extra words for the manifest's note (null: none)
+     */
+    public static Manifest write(Path out, MoeModel source, List<List<DequantizedExperts.Expert>> experts,
+                                 java.util.Map<String, Tensor> replaced, String method, double bits, double bitsPayload,
+                                 double bitsWithScales, int groupSize, CalibrationSet calibration, String note) {
         Set<Integer> layers = new HashSet<>();
         for (int l = 0; l < experts.size(); l++) if (experts.get(l) != null) layers.add(l);
         CheckpointWriter w = new CheckpointWriter();
-        ArtifactDirectory.copyTensorsExcept(w, source.checkpoint(), ArtifactDirectory.expertTensorNames(source, layers));
+        Set<String> skip = new HashSet<>(ArtifactDirectory.expertTensorNames(source, layers));
+        skip.addAll(replaced.keySet());
+        ArtifactDirectory.copyTensorsExcept(w, source.checkpoint(), skip);
+        replaced.forEach((name, t) -> w.addFloats(name, t.toFloatArray(), t.shape()));
         for (int l : layers) {
             List<ExpertWeights> src = source.layers().get(l).moe().experts();
             for (int e = 0; e < src.size(); e++) {
@@ -81,7 +95,8 @@ public final class DequantizedArtifact {
         Manifest m = new Manifest(FORMAT, method, bits, bitsPayload, bitsWithScales, groupSize,
                 source.source().toString(), calibration == null ? null : calibration.name(),
                 calibration == null ? null : calibration.sha256(),
-                "expert weights stored dequantized in fp32 for evaluation; a packed layout would store the bits above", "moelab");
+                "expert weights stored dequantized in fp32 for evaluation; a packed layout would store the bits above"
+                        + (note == null ? "" : "; " + note), "moelab");
         w.metadata("format", FORMAT).metadata("method", method).metadata("bits", String.valueOf(bits));
         ArtifactDirectory.write(out, tmp -> {
             ArtifactDirectory.copyModelFiles(source.source(), tmp);

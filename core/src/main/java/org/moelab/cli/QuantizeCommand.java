@@ -45,6 +45,9 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--dry-run", description = "Show the plan with size, peak-memory and time estimates; write nothing.")
     boolean dryRun;
 
+    @Option(names = "--attention", description = "rtn: quantize the attention projections (q, k, v, o) too, at the same width.")
+    boolean attention;
+
     @Option(names = "--no-cejd", description = "mobie: without the joint decomposition (ablation).")
     boolean noCejd;
 
@@ -150,8 +153,13 @@ final class QuantizeCommand implements Runnable {
                     experts = r.experts();
                 }
             }
-            DequantizedArtifact.Manifest man = DequantizedArtifact.write(out, m, experts, mth, bits, payload,
-                    Double.isNaN(withScales) ? payload + 32.0 / 128 : withScales, 128, cal);
+            if (attention && !mth.equals("rtn")) throw new IllegalArgumentException("--attention is an rtn option");
+            java.util.Map<String, org.moelab.tensor.Tensor> replaced = attention
+                    ? Rtn.attentionTensors(Rtn.withQuantizedAttention(m, new MinMaxGroupQuantizer((int) bits, 128, false)))
+                    : java.util.Map.of();
+            DequantizedArtifact.Manifest man = DequantizedArtifact.write(out, m, experts, replaced, mth, bits, payload,
+                    Double.isNaN(withScales) ? payload + 32.0 / 128 : withScales, 128, cal,
+                    attention ? "attention q/k/v/o also RTN at " + (int) bits + " bits (bits above count routed experts only)" : null);
             double seconds = (System.nanoTime() - t0) / 1e9;
             long bytes;
             try {

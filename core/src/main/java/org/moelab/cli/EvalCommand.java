@@ -41,7 +41,8 @@ final class EvalCommand implements Runnable {
     @Option(names = "--evalsets", paramLabel = "DIR", description = "Evaluation sets root. Default: data/evalsets of the repository.")
     Path evalsets;
 
-    @Option(names = "--ppl-text", paramLabel = "FILE", description = "Also measure perplexity on this UTF-8 text (non-overlapping windows).")
+    @Option(names = "--ppl-text", paramLabel = "FILE", description = {"Also measure perplexity on this UTF-8 text (non-overlapping windows);",
+            "'wiki' = data/wikitext2/wiki.test.raw, 'heldout' = the last 5 % of the calibration corpora (never calibrated on)."})
     Path pplText;
 
     @Option(names = "--window", description = "Tokens per perplexity/comparison window; 0 = min(2048, the model's positions) (default ${DEFAULT-VALUE}).")
@@ -87,7 +88,16 @@ final class EvalCommand implements Runnable {
             }
 
             Perplexity.Result ppl = null;
-            if (pplText != null) {
+            if (pplText != null && pplText.toString().equals("wiki")) pplText = ModelOption.home().resolve("data/wikitext2/wiki.test.raw");
+            if (pplText != null && pplText.toString().equals("heldout")) {
+                int w = win;
+                var held = org.moelab.bitsmoe.calibration.CalibrationCorpus.heldOut(tok,
+                        org.moelab.bitsmoe.calibration.CalibrationCorpus.DEFAULT_FILES.stream().map(f -> ModelOption.home().resolve(f)).toList(),
+                        32, w, 4321, 0.05);
+                int[] ids = java.util.Arrays.stream(held.sequences()).flatMapToInt(java.util.Arrays::stream).toArray();
+                Log.info("held-out corpora tail: %d sequences of %d tokens", held.sequences().length, w);
+                ppl = Perplexity.compute(t, ids, w, maxTokens, Log.progressBar());
+            } else if (pplText != null) {
                 int[] ids = tok.encode(read(pplText, "--ppl-text"));
                 Log.info("%s: %d tokens", pplText, ids.length);
                 ppl = Perplexity.compute(t, ids, win, maxTokens, Log.progressBar());

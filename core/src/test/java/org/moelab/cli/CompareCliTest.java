@@ -55,6 +55,15 @@ class CompareCliTest {
     }
 
     @Test
+    void evalMeasuresPerplexityOnTheHeldOutCorporaTail() throws Exception {
+        MoelabCliTest.Run r = MoelabCliTest.run("eval", "--tasks", "none", "--ppl-text", "heldout", "--window", "128", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode p = r.json().get("perplexity");
+        assertEquals(32 * 127, p.get("predicted").asInt(), "32 held-out sequences of one window each");
+        assertTrue(p.get("ppl").asDouble() > 1 && p.get("ppl").asDouble() < 1000, p.toString());
+    }
+
+    @Test
     void unknownMethodIsBadInput() {
         MoelabCliTest.Run r = MoelabCliTest.run("compare", "--methods", "fp,awq");
         assertEquals(2, r.code());

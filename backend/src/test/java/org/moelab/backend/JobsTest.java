@@ -239,6 +239,7 @@ class JobsTest {
         assertTrue(p.getDouble("bitsPayload") <= 2.5 + 1e-9 && p.getDouble("bitsPayload") > 2.0, r.asString());
         assertEquals("payload", p.getString("mode"));
         assertEquals(3, p.getList("byLayerProjection").size());
+        assertEquals(3 * 16, p.getList("byLayerExpert").size(), "one group per projection and expert, for the heatmap");
         assertEquals(4, p.getInt("calibration.sequences"));
         assertTrue(p.getLong("estimate.artifactBytes") > 0);
         RestAssured.get("/v1/models").then().body("models.find { it.id == '" + Api.TINY + "' }.busyWith", not(equalTo("x")));

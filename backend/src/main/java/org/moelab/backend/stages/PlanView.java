@@ -10,9 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SortedMap;
 
-/** The allocation plan with its coverage report and estimates: what a dry run shows (the CLI's allocate --json). */
+/**
+ * The allocation plan with its coverage report and estimates: what a dry run shows (the CLI's allocate --json), plus
+ * per (layer, projection, expert) groups for the layer × expert bits heatmap.
+ */
 public record PlanView(double bits, String mode, double bitsPayload, double bitsWithScales, double bitsWithBasis,
-                       SortedMap<Integer, Integer> histogram, List<AllocationSummary.Group> byLayerProjection, double predictedCost,
+                       SortedMap<Integer, Integer> histogram, List<AllocationSummary.Group> byLayerProjection,
+                       List<AllocationSummary.Group> byLayerExpert, double predictedCost,
                        String solver, String state, Double gap, double allocationSeconds, Coverage coverage, Estimate estimate,
                        List<BitsMoeRunner.StageTime> stages, List<String> fallbacks, Calibration calibration) {
 
@@ -32,7 +36,7 @@ public record PlanView(double bits, String mode, double bitsPayload, double bits
         CalibrationSet cal = p.calibration();
         return new PlanView(plan.budgetAverageBits(), plan.mode().name().toLowerCase(Locale.ROOT), plan.averageBits().payload(),
                 plan.averageBits().plusScales(), plan.averageBits().plusBasis(), plan.histogram(),
-                AllocationSummary.byProjection(p.problem(), plan), plan.predictedCost(), plan.solver().name().toLowerCase(Locale.ROOT),
+                AllocationSummary.byProjection(p.problem(), plan), AllocationSummary.byExpert(p.problem(), plan), plan.predictedCost(), plan.solver().name().toLowerCase(Locale.ROOT),
                 plan.state(), plan.gap(), plan.wallSeconds(),
                 new Coverage(c.layers(), c.tokens(), c.threshold(), c.policy().name().toLowerCase(Locale.ROOT), c.flagged()),
                 new Estimate(p.estimate().artifactBytes(), p.estimate().peakMemoryBytes(), p.estimate().packAndWriteSeconds()),

@@ -11,7 +11,6 @@ import org.moelab.model.MoeModel;
 import org.moelab.tensor.Tensor;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -41,13 +40,7 @@ public final class DequantizedArtifact {
     }
 
     public static boolean isDequantized(Path dir) {
-        Path f = dir.resolve(ArtifactDirectory.MANIFEST);
-        if (!Files.isRegularFile(f)) return false;
-        try {
-            return FORMAT.equals(JSON.readTree(f.toFile()).path("format").asText());
-        } catch (IOException e) {
-            return false;
-        }
+        return FORMAT.equals(ArtifactDirectory.manifestFormat(dir));
     }
 
     public static Manifest readManifest(Path dir) throws IOException {

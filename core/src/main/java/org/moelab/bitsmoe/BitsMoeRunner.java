@@ -182,6 +182,15 @@ public final class BitsMoeRunner {
         return model.checkpoint().totalBytes() + 4 * floats + 8L * problem.costs().length + problem.units() * 64L;
     }
 
+    /** Peak used heap since the last reset, summed over the heap pools. */
+    public static long peakHeapBytes() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) peak += pool.getPeakUsage().getUsed();
+        }
+        return peak;
+    }
+
     /** Wall time and peak heap between laps (peak usage of the heap pools, reset at each lap). */
     static final class Stopwatch {
         private long t0 = System.nanoTime();
@@ -192,11 +201,7 @@ public final class BitsMoeRunner {
 
         StageTime lap(String stage) {
             long now = System.nanoTime();
-            long peak = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) peak += pool.getPeakUsage().getUsed();
-            }
-            StageTime t = new StageTime(stage, (now - t0) / 1e9, peak);
+            StageTime t = new StageTime(stage, (now - t0) / 1e9, peakHeapBytes());
             t0 = now;
             resetPeaks();
             return t;

@@ -5,6 +5,7 @@ import org.moelab.bitsmoe.calibration.LayerStatistics;
 import org.moelab.bitsmoe.cost.CostModel;
 import org.moelab.bitsmoe.decomposition.LayerDecomposition;
 import org.moelab.bitsmoe.decomposition.ProjectionFactors;
+import org.moelab.checkpoint.ArtifactDirectory;
 import org.moelab.checkpoint.Checkpoint;
 import org.moelab.checkpoint.CheckpointWriter;
 import org.moelab.tensor.DType;
@@ -74,7 +75,7 @@ public final class RunCheckpoint {
                             + "\n  now " + id.options());
                 }
             } else {
-                deleteTree(dir);
+                ArtifactDirectory.deleteTree(dir);
             }
             Files.createDirectories(dir);
             CheckpointWriter.writeText(runFile, JSON.writeValueAsString(id));
@@ -91,7 +92,7 @@ public final class RunCheckpoint {
     /** The run is complete: its work files go. */
     public void finish() {
         try {
-            deleteTree(dir);
+            ArtifactDirectory.deleteTree(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the work directory " + dir + ": " + e.getMessage(), e);
         }
@@ -195,12 +196,5 @@ public final class RunCheckpoint {
     private static double[] doubles(Tensor t) {
         if (t.dtype() != DType.F64) throw new IllegalStateException(t.name() + " is " + t.dtype() + ", expected F64");
         return t.data().toArray(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
     }
 }

@@ -28,6 +28,17 @@ public final class ArtifactDirectory {
     public static final List<String> MODEL_FILES = List.of("config.json", "generation_config.json", "tokenizer.json",
             "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model");
 
+    /** The {@code format} of a directory's {@code moelab.json}; empty when there is none, null when it is unreadable. */
+    public static String manifestFormat(Path dir) {
+        Path f = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(f)) return "";
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()).path("format").asText();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Fills the temporary directory; it is renamed into place after this returns. */
     @FunctionalInterface
     public interface Contents {

@@ -68,11 +68,9 @@ public final class CheckpointWriter {
         return add(name, dtype, shape, b.array());
     }
 
+    /** @see DType#toBf16 */
     public static short toBf16(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        if (Float.isNaN(v)) return (short) ((bits >>> 16) | 0x40);
-        int rounding = 0x7FFF + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
+        return DType.toBf16(v);
     }
 
     /** Writes to {@code target} atomically; returns the bytes written. */

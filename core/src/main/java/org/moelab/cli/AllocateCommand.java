@@ -45,8 +45,7 @@ final class AllocateCommand implements Runnable {
             BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, args.calibration(tok), Log.progressBar());
             Map<String, Object> report = PlanReport.json(p);
             if (checkCostModel) {
-                CalibrationSet heldOut = CalibrationCorpus.heldOut(tok, CalibrationCorpus.DEFAULT_FILES.stream()
-                        .map(f -> ModelOption.home().resolve(f)).toList(), 4, 256, 4321, 0.05);
+                CalibrationSet heldOut = CalibrationCorpus.heldOut(tok, CalibrationCorpus.defaultFiles(ModelOption.home()), 4, 256, 4321, 0.05);
                 Map<Integer, Double> rho = new TreeMap<>();
                 for (LayerDecomposition d : p.decompositions()) {
                     List<CostModel.ProjectionCosts> lc = p.costs().stream().filter(c -> c.layer() == d.layer()).toList();

@@ -49,8 +49,7 @@ final class BenchQuantizeCommand implements Runnable {
         if (bits < 1 || bits > 8) throw new IllegalArgumentException("--bits must be in 1..8 for GPTQ, got " + bits);
         Map<String, Object> out = new LinkedHashMap<>();
         try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
-            CalibrationSet cal = CalibrationCorpus.sample(tok, CalibrationCorpus.DEFAULT_FILES.stream()
-                    .map(f -> ModelOption.home().resolve(f)).toList(), sequences, length, 1234, 0.05);
+            CalibrationSet cal = CalibrationCorpus.sample(tok, CalibrationCorpus.defaultFiles(ModelOption.home()), sequences, length, 1234, 0.05);
             out.put("model", model.resolve().getFileName().toString());
             out.put("calibration_tokens", cal.tokens());
             out.put("bits", bits);
@@ -80,7 +79,7 @@ final class BenchQuantizeCommand implements Runnable {
                     out.put("bitsmoe_stages", stages);
                 }
             }
-            out.put("peak_heap_bytes", peakHeap());
+            out.put("peak_heap_bytes", BitsMoeRunner.peakHeapBytes());
             if (gptqSeconds != null && bitsmoeSeconds != null) out.put("gptq_over_bitsmoe", gptqSeconds / bitsmoeSeconds);
         }
         if (json) {
@@ -88,13 +87,5 @@ final class BenchQuantizeCommand implements Runnable {
             return;
         }
         out.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-22s %s%n", k, v));
-    }
-
-    private static long peakHeap() {
-        long peak = 0;
-        for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) peak += pool.getPeakUsage().getUsed();
-        }
-        return peak;
     }
 }

@@ -93,7 +93,7 @@ final class BitsMoeArgs {
             throw new IllegalArgumentException("--calibration-sequences >= 1 and --calibration-length >= 2 are required");
         }
         Log.info("calibration: %d sequences x %d tokens from %s (seed %d)", sequences, length, CalibrationCorpus.DEFAULT_FILES, seed);
-        return CalibrationCorpus.sample(tok, CalibrationCorpus.DEFAULT_FILES.stream().map(f -> ModelOption.home().resolve(f)).toList(),
+        return CalibrationCorpus.sample(tok, CalibrationCorpus.defaultFiles(ModelOption.home()),
                 sequences, length, seed, 0.05);
     }
 

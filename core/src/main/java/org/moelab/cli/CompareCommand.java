@@ -1,5 +1,6 @@
 package org.moelab.cli;
 
+import org.moelab.bitsmoe.calibration.CalibrationCorpus;
 import org.moelab.bitsmoe.calibration.CalibrationSet;
 import org.moelab.compare.Comparison;
 import org.moelab.compare.ComparisonReport;
@@ -86,10 +87,9 @@ final class CompareCommand implements Runnable {
         }
         List<String> taskList = ZeroShot.parseTasks(tasks);
         try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
-            BitsMoeArgs cal = new BitsMoeArgs();
-            cal.sequences = sequences;
-            cal.length = length;
-            CalibrationSet set = cal.calibration(tok);
+            Log.info("calibration: %d sequences x %d tokens from %s (seed 1234)", sequences, length, CalibrationCorpus.DEFAULT_FILES);
+            CalibrationSet set = CalibrationCorpus.sample(tok, CalibrationCorpus.defaultFiles(ModelOption.home()), sequences, length,
+                    1234, 0.05);
             int[] ids = tok.encode(content);
             Comparison.Options o = new Comparison.Options(methods, bits, window, maxTokens, compareTokens, taskList, limit,
                     ModelOption.home().resolve("data/evalsets"));

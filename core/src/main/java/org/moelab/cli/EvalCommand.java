@@ -92,7 +92,7 @@ final class EvalCommand implements Runnable {
             if (pplText != null && pplText.toString().equals("heldout")) {
                 int w = win;
                 var held = org.moelab.bitsmoe.calibration.CalibrationCorpus.heldOut(tok,
-                        org.moelab.bitsmoe.calibration.CalibrationCorpus.DEFAULT_FILES.stream().map(f -> ModelOption.home().resolve(f)).toList(),
+                        org.moelab.bitsmoe.calibration.CalibrationCorpus.defaultFiles(ModelOption.home()),
                         32, w, 4321, 0.05);
                 int[] ids = java.util.Arrays.stream(held.sequences()).flatMapToInt(java.util.Arrays::stream).toArray();
                 Log.info("held-out corpora tail: %d sequences of %d tokens", held.sequences().length, w);

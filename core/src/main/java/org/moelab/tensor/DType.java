@@ -27,6 +27,14 @@ public enum DType {
         return this == F32 || this == F16 || this == BF16;
     }
 
+    /** A float rounded to bf16 (round to nearest even; NaN stays a quiet NaN), as Hugging Face stores it. */
+    public static short toBf16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        if (Float.isNaN(v)) return (short) ((bits >>> 16) | 0x40);
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
     public int bytes() {
         return bytes;
     }

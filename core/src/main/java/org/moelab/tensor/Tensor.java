@@ -103,7 +103,7 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
             throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + Arrays.toString(shape));
         }
         MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 2]);
-        for (int i = 0; i < values.length; i++) seg.set(SHORT_LE, i * 2L, org.moelab.checkpoint.CheckpointWriter.toBf16(values[i]));
+        for (int i = 0; i < values.length; i++) seg.set(SHORT_LE, i * 2L, DType.toBf16(values[i]));
         return new Tensor(name, DType.BF16, shape, seg);
     }
 

@@ -30,8 +30,7 @@ class BaselinesOnTeachingModelTest {
         model = ModelLoader.load(TestData.teachingModel());
         try (MoeTokenizer tok = MoeTokenizer.load(TestData.teachingModel())) {
             val = tok.encode(Files.readString(TestData.teachingModel().resolve("val.txt")));
-            calibration = CalibrationCorpus.sample(tok, CalibrationCorpus.DEFAULT_FILES.stream()
-                    .map(f -> TestData.repo().resolve(f)).toList(), 32, 256, 1234, 0.05);
+            calibration = CalibrationCorpus.sample(tok, CalibrationCorpus.defaultFiles(TestData.repo()), 32, 256, 1234, 0.05);
         }
     }
 

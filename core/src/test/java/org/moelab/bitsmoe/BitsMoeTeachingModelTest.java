@@ -49,8 +49,7 @@ class BitsMoeTeachingModelTest {
         CalibrationSet calibration;
         try (MoeTokenizer tok = MoeTokenizer.load(TestData.teachingModel())) {
             wiki = tok.encode(Files.readString(TestData.repo().resolve("data/wikitext2/wiki.test.raw")));
-            calibration = CalibrationCorpus.sample(tok, CalibrationCorpus.DEFAULT_FILES.stream()
-                    .map(f -> TestData.repo().resolve(f)).toList(), 32, 256, 1234, 0.05);
+            calibration = CalibrationCorpus.sample(tok, CalibrationCorpus.defaultFiles(TestData.repo()), 32, 256, 1234, 0.05);
         }
         BitsMoe b = new BitsMoe(BitsMoeOptions.defaults(3));
         decompositions = b.decompose(model, Progress.NONE);

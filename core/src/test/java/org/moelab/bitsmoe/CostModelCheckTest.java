@@ -31,7 +31,7 @@ class CostModelCheckTest {
     @Test
     void predictedCostTracksMeasuredOutputErrorOnHeldOutTokens() {
         try (MoeModel model = ModelLoader.load(TestData.teachingModel()); MoeTokenizer tok = MoeTokenizer.load(TestData.teachingModel())) {
-            List<Path> files = CalibrationCorpus.DEFAULT_FILES.stream().map(f -> TestData.repo().resolve(f)).toList();
+            List<Path> files = CalibrationCorpus.defaultFiles(TestData.repo());
             CalibrationSet cal = CalibrationCorpus.sample(tok, files, 16, 256, 21, 0.05);
             CalibrationSet heldOut = CalibrationCorpus.heldOut(tok, files, 4, 256, 22, 0.05);
             BitsMoeOptions o = BitsMoeOptions.defaults(2.5).withLayers(List.of(2));

@@ -36,7 +36,7 @@ class RunCheckpointTest {
     static void load() {
         model = ModelLoader.load(TestData.teachingModel());
         try (MoeTokenizer tok = MoeTokenizer.load(TestData.teachingModel())) {
-            List<Path> files = CalibrationCorpus.DEFAULT_FILES.stream().map(f -> TestData.repo().resolve(f)).toList();
+            List<Path> files = CalibrationCorpus.defaultFiles(TestData.repo());
             cal = CalibrationCorpus.sample(tok, files, 6, 64, 3, 0.05);
             otherCal = CalibrationCorpus.sample(tok, files, 6, 64, 4, 0.05);
         }

@@ -51,7 +51,7 @@ class StageJsonTest {
             roundTrip(Spectrum.of(d.getFirst().up()), Spectrum.class);
             roundTrip(SpectralDecomposition.verify(d.getFirst(), model.layers().get(0).moe()).getFirst(), DecompositionCheck.class);
 
-            var cal = CalibrationCorpus.sample(tok, CalibrationCorpus.DEFAULT_FILES.stream().map(f -> TestData.repo().resolve(f)).toList(),
+            var cal = CalibrationCorpus.sample(tok, CalibrationCorpus.defaultFiles(TestData.repo()),
                     4, 64, 1, 0.05);
             Map<Integer, LayerStatistics> stats = b.calibrate(model, d, cal, Progress.NONE);
             Path f = tmp.resolve("stats.json");

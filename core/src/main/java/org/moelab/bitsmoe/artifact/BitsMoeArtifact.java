@@ -86,13 +86,8 @@ public final class BitsMoeArtifact {
 
     /** Whether {@code dir} holds a BitsMoE artifact (a {@code moelab.json} of this format). */
     public static boolean isArtifact(Path dir) {
-        Path f = dir.resolve(MANIFEST);
-        if (!Files.isRegularFile(f)) return false;
-        try {
-            return FORMAT.equals(JSON.readTree(f.toFile()).path("format").asText());
-        } catch (IOException e) {
-            return true; // unreadable: let load() report exactly what is wrong
-        }
+        String format = ArtifactDirectory.manifestFormat(dir);
+        return format == null || FORMAT.equals(format); // unreadable: let load() report exactly what is wrong
     }
 
     /** Writes the artifact to {@code out} atomically; refuses to replace a directory that is not an artifact. */

@@ -26,6 +26,11 @@ public final class CalibrationCorpus {
     private CalibrationCorpus() {
     }
 
+    /** {@link #DEFAULT_FILES} under a repository root. */
+    public static List<Path> defaultFiles(Path repoRoot) {
+        return DEFAULT_FILES.stream().map(repoRoot::resolve).toList();
+    }
+
     /** Sequences from the head of each corpus, its last {@code excludeTail} fraction kept out (for held-out checks). */
     public static CalibrationSet sample(MoeTokenizer tokenizer, List<Path> files, int count, int length, long seed,
                                         double excludeTail) {

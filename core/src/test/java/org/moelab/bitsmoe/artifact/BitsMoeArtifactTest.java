@@ -49,8 +49,7 @@ class BitsMoeArtifactTest {
     static void quantize() throws Exception {
         model = ModelLoader.load(TestData.teachingModel());
         try (MoeTokenizer tok = MoeTokenizer.load(TestData.teachingModel())) {
-            calibration = CalibrationCorpus.sample(tok, CalibrationCorpus.DEFAULT_FILES.stream()
-                    .map(f -> TestData.repo().resolve(f)).toList(), 8, 128, 7, 0.05);
+            calibration = CalibrationCorpus.sample(tok, CalibrationCorpus.defaultFiles(TestData.repo()), 8, 128, 7, 0.05);
         }
         BitsMoe b = new BitsMoe(options);
         List<LayerDecomposition> d = b.decompose(model, Progress.NONE);

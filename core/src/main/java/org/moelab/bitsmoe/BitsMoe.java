@@ -222,7 +222,7 @@ public final class BitsMoe {
         java.util.stream.IntStream.range(0, units).parallel().forEach(u -> {
             if (bits[u] == 0) return;
             scales[u] = fp16(f.scales()[u], f, u);
-            vectors[u] = PackedVector.fromQuantized(q.quantize(f.units(), u * f.intermediate(), f.intermediate(), bits[u]));
+            vectors[u] = PackedVector.fromQuantized(q.quantize(rescaled(f, u, scales[u]), 0, f.intermediate(), bits[u]));
         });
         // each expert's components packed per width into contiguous storage (the fused kernels' layout)
         FactorizedExperts.Builder b = FactorizedExperts.builder(f.experts(), f.rank(), f.intermediate(), q.options().groupSize());
@@ -230,6 +230,19 @@ public final class BitsMoe {
             if (vectors[u] != null) b.add(u, scales[u], vectors[u]);
         }
         return b.build();
+    }
+
+    /**
+     * Unit u's vector scaled so that (stored s) · vector = s · u exactly before quantization: the fp16 rounding
+     * of s is folded into the vector instead of adding a coherent error to the whole component (I).
+     */
+    static float[] rescaled(ProjectionFactors f, int unit, float storedScale) {
+        int len = f.intermediate();
+        float[] v = java.util.Arrays.copyOfRange(f.units(), unit * len, unit * len + len);
+        if (storedScale == 0f) return v;
+        float ratio = f.scales()[unit] / storedScale;
+        for (int i = 0; i < len; i++) v[i] *= ratio;
+        return v;
     }
 
     /** s as the fp16 value the artifact stores (16 bits per kept component in the +scales accounting). */

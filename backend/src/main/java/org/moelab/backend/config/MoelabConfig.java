@@ -39,6 +39,10 @@ public interface MoelabConfig {
     @WithDefault("4096")
     int maxNewTokens();
 
+    /** Whether a client leaving a job's event stream before the job ends cancels it (per request: ?cancelOnDisconnect=). */
+    @WithDefault("false")
+    boolean cancelOnDisconnect();
+
     /** Seconds a client is told to wait (Retry-After) while a model loads. */
     @WithDefault("2")
     int retryAfterSeconds();

@@ -7,6 +7,7 @@ import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
@@ -73,9 +74,15 @@ public class JobResource {
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Progress as server-sent events: status at once, progress, heartbeat, then done or error")
-    public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse, @Context HttpServerResponse response) {
+    @Operation(summary = "Progress as server-sent events: status at once, progress, heartbeat, then done or error. With "
+            + "cancelOnDisconnect=true (default: moelab.cancel-on-disconnect) a client that goes away before the job ends cancels it "
+            + "(noticed at the next event or heartbeat)")
+    public void events(@PathParam("id") String id, @QueryParam("cancelOnDisconnect") Boolean cancelOnDisconnect,
+                       @Context SseEventSink sink, @Context Sse sse, @Context HttpServerResponse response) {
         Job job = jobs.get(id);
-        sseSupport.followJob(job, sink, sse, response, config.sseHeartbeat().toMillis());
+        boolean cancel = cancelOnDisconnect != null ? cancelOnDisconnect : config.cancelOnDisconnect();
+        sseSupport.followJob(job, sink, sse, response, config.sseHeartbeat().toMillis(), () -> {
+            if (cancel) jobs.cancelBecauseClientLeft(job);
+        });
     }
 }

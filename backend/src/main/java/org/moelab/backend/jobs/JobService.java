@@ -153,6 +153,14 @@ public class JobService {
         return jobs.values().stream().sorted(Comparator.comparing((Job j) -> j.createdAt).reversed()).toList();
     }
 
+    /** The client that followed the job's events went away and asked for the job to end with it. */
+    void cancelBecauseClientLeft(Job job) {
+        if (job.requestCancel()) {
+            LOG.infof("job %s: its events client disconnected (cancelOnDisconnect): cancelling", job.id);
+            store.save(job.record());
+        }
+    }
+
     /** Cancels a running job (true) or forgets a finished one (false). */
     public boolean cancelOrDelete(String id) {
         Job j = get(id);

@@ -67,11 +67,16 @@ public class SseSupport {
         }
     }
 
-    void followJob(Job job, SseEventSink sink, Sse sse, HttpServerResponse response, long heartbeatMillis) {
+    /**
+     * Streams the job's changes until it ends. {@code onGone} runs when the client is found gone (a send fails, at the
+     * latest at the next heartbeat) before the job ended.
+     */
+    void followJob(Job job, SseEventSink sink, Sse sse, HttpServerResponse response, long heartbeatMillis, Runnable onGone) {
         streamingHeaders(response);
         JobView first = job.view();
         if (!send(sink, sse, "status", first, first.seq())) {
             sink.close();
+            onGone.run();
             return;
         }
         Thread.ofVirtual().name("sse-" + job.id).start(() -> {
@@ -88,7 +93,10 @@ public class SseSupport {
                     } else {
                         ok = send(sink, sse, "progress", ProgressEvent.of(v), v.seq());
                     }
-                    if (!ok) return;
+                    if (!ok) {
+                        onGone.run();
+                        return;
+                    }
                     seen = v.seq();
                 }
                 if ("succeeded".equals(v.state())) send(sink, sse, "done", v, v.seq());

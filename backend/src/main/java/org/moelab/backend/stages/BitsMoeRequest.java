@@ -40,16 +40,27 @@ import java.util.Map;
  *                             routernorm (an average the 3/2-bit tiers reach exactly); the last three write a dequantized
  *                             (simulation) checkpoint
  * @param name                 quantization only: the artifact's model id (default: {model}-{method}-{bits}b-{random})
+ * @param cejd                 mobie only: the joint decomposition (default true; false is the ablation)
+ * @param glas                 mobie only: gradient-aware saliency (default true)
+ * @param nges                 mobie only: the router-input null-space constraint (default true)
  */
 public record BitsMoeRequest(Double bits, String mode, String solver, Integer rank, String basis, List<Integer> candidates,
                              Integer calibrationSequences, Integer calibrationLength, Long seed, String coveragePolicy,
-                             List<Integer> layers, List<String> pins, Boolean publicScales, String method, String name) {
+                             List<Integer> layers, List<String> pins, Boolean publicScales, String method, String name,
+                             Boolean cejd, Boolean glas, Boolean nges) {
 
     static final List<Integer> WIDTHS = Arrays.stream(AllocationProblem.DEFAULT_CANDIDATES).boxed().toList();
-    static final List<String> METHODS = List.of("bitsmoe", "rtn", "gptq", "routernorm");
+    static final List<String> METHODS = List.of("bitsmoe", "rtn", "gptq", "routernorm", "mobie");
+
+    /** A request with only the fields a decomposition reads. */
+    static BitsMoeRequest forDecomposition(Integer rank, List<Integer> layers) {
+        return new BitsMoeRequest(0.0, null, null, rank, null, null, null, null, null, null, layers, null, null, null, null,
+                null, null, null);
+    }
 
     /** The validated options; 422 naming the field otherwise. */
     public BitsMoeOptions options(ModelConfig model) {
+        refuseMobieSwitches("BitsMoE");
         double b = Check.range("bits", Check.required("bits", bits), 0, 0, 16);
         Accounting m = switch (Check.oneOf("mode", mode, "payload", List.of("payload", "plus-scales", "plus-basis"))) {
             case "plus-scales" -> Accounting.PLUS_SCALES;
@@ -140,6 +151,7 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
                         + " does not read it (leave it out, or use method bitsmoe)");
             }
         }
+        if (!method.equals("mobie")) refuseMobieSwitches("method " + method);
         if (method.equals("rtn")) {
             Map<String, Object> calibration = new LinkedHashMap<>();
             calibration.put("calibrationSequences", calibrationSequences);
@@ -152,6 +164,34 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
                 }
             }
         }
+    }
+
+    /** 422 naming the first MoBiE ablation switch given to another method. */
+    private void refuseMobieSwitches(String who) {
+        Map<String, Boolean> switches = new LinkedHashMap<>();
+        switches.put("cejd", cejd);
+        switches.put("glas", glas);
+        switches.put("nges", nges);
+        for (Map.Entry<String, Boolean> f : switches.entrySet()) {
+            if (f.getValue() != null) {
+                throw ApiException.invalid(f.getKey(), "field '" + f.getKey() + "' is a MoBiE ablation switch; " + who
+                        + " does not read it (leave it out, or use method mobie)");
+            }
+        }
+    }
+
+    /** mobie: one fixed binary budget; {@code bits} may be left out or be 1 (≈1.1 in the paper's convention). */
+    public double mobieBits() {
+        if (bits != null && bits != 1.0) {
+            throw ApiException.invalid("bits", "field 'bits': method mobie binarizes every expert (1 bit per weight plus its "
+                    + "bitmaps and scales); leave 'bits' out or give 1, got " + bits);
+        }
+        return 1.0;
+    }
+
+    /** The MoBiE options with the requested ablations (every component on by default). */
+    public org.moelab.mobie.Mobie.Options mobieOptions() {
+        return org.moelab.mobie.Mobie.Options.defaults().with(cejd == null || cejd, glas == null || glas, nges == null || nges);
     }
 
     /** rtn and gptq: one width for every expert, an integer in [1, 8]; 422 naming {@code bits} otherwise. */

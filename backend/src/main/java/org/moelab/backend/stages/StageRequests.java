@@ -27,4 +27,46 @@ public final class StageRequests {
      */
     public record Perplexity(String text, String file, Integer window, Integer maxTokens) {
     }
+
+    /**
+     * The calibration and cost-model stages (methods.md §1.3), each with the decomposition it needs.
+     *
+     * @param layers               MoE layers (default all)
+     * @param rank                 shared-basis rank (0 = H, default)
+     * @param calibrationSequences default 128
+     * @param calibrationLength    tokens per sequence, default 512
+     * @param seed                 calibration sampling seed, default 1234
+     * @param coveragePolicy       floor (default), route-all, more-data
+     * @param candidates           cost stage: candidate widths (default 0,1,2,3,4,8,16)
+     */
+    public record Calibration(List<Integer> layers, Integer rank, Integer calibrationSequences, Integer calibrationLength, Long seed,
+                              String coveragePolicy, List<Integer> candidates) {
+
+        BitsMoeRequest asBitsMoe() {
+            return new BitsMoeRequest(0.0, null, null, rank, null, candidates, calibrationSequences, calibrationLength, seed,
+                    coveragePolicy, layers, null, null, null, null, null, null, null);
+        }
+    }
+
+    /**
+     * Zero-shot accuracy on the bundled evaluation sets (data/evalsets).
+     *
+     * @param tasks comma list (piqa, arc_easy, arc_challenge, openbookqa, winogrande, boolq, copa, mmlu, lambada) or
+     *              "all"; required
+     * @param limit items per task (default 200; 0 = all)
+     */
+    public record ZeroShot(String tasks, Integer limit) {
+    }
+
+    /**
+     * Expert shift (mobie.md §4) and next-token KL of this model against a reference on the same tokens.
+     *
+     * @param reference the reference model id (default: the registered source model of an artifact)
+     * @param text      the text to route, or
+     * @param file      a text file (relative to moelab.home); default as for perplexity
+     * @param window    tokens per window (default 256)
+     * @param maxTokens keep the first N tokens (default 4096)
+     */
+    public record ExpertShift(String reference, String text, String file, Integer window, Integer maxTokens) {
+    }
 }

@@ -22,14 +22,51 @@ import java.net.URI;
 @Tag(name = "stages")
 public class StageResource {
 
+    private static final StageRequests.Calibration EMPTY_CALIBRATION = new StageRequests.Calibration(null, null, null, null, null, null,
+            null);
+
     @Inject
     Stages stages;
+    @Inject
+    PlanningStages planning;
+    @Inject
+    EvaluationStages evaluation;
 
     @POST
     @Path("decomposition")
     @Operation(summary = "Job: shared-basis spectral decomposition; result: spectra and per-expert energies")
     public Response decomposition(@PathParam("id") String id, StageRequests.Decomposition body) {
         return accepted(stages.decomposition(id, body == null ? new StageRequests.Decomposition(null, null, null) : body));
+    }
+
+    @POST
+    @Path("calibration")
+    @Operation(summary = "Job: BitsMoE calibration (with the decomposition it needs); result: the coverage report, routed tokens "
+            + "per layer and expert, flagged experts")
+    public Response calibration(@PathParam("id") String id, StageRequests.Calibration body) {
+        return accepted(planning.calibration(id, body == null ? EMPTY_CALIBRATION : body));
+    }
+
+    @POST
+    @Path("cost")
+    @Operation(summary = "Job: BitsMoE cost model (methods.md §1.3); result: coverage and, per layer and projection, the predicted "
+            + "cost of each candidate width")
+    public Response cost(@PathParam("id") String id, StageRequests.Calibration body) {
+        return accepted(planning.cost(id, body == null ? EMPTY_CALIBRATION : body));
+    }
+
+    @POST
+    @Path("zero-shot")
+    @Operation(summary = "Job: zero-shot accuracy on the bundled evaluation sets (lm-evaluation-harness conventions)")
+    public Response zeroShot(@PathParam("id") String id, StageRequests.ZeroShot body) {
+        return accepted(evaluation.zeroShot(id, Check.body(body)));
+    }
+
+    @POST
+    @Path("expert-shift")
+    @Operation(summary = "Job: expert-shift rate and next-token KL against a reference model (default: an artifact's source)")
+    public Response expertShift(@PathParam("id") String id, StageRequests.ExpertShift body) {
+        return accepted(evaluation.expertShift(id, body == null ? new StageRequests.ExpertShift(null, null, null, null, null) : body));
     }
 
     @POST
@@ -41,7 +78,7 @@ public class StageResource {
 
     @POST
     @Path("quantization")
-    @Operation(summary = "Job: quantization (method bitsmoe, rtn, gptq or routernorm); the artifact is written under the data dir "
+    @Operation(summary = "Job: quantization (method bitsmoe, rtn, gptq, routernorm or mobie); the artifact is written under the data dir "
             + "and registered as a model")
     public Response quantization(@PathParam("id") String id, BitsMoeRequest body) {
         return accepted(stages.quantization(id, Check.body(body)));

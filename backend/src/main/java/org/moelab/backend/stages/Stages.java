@@ -29,6 +29,7 @@ import org.moelab.checkpoint.Checkpoint;
 import org.moelab.eval.Perplexity;
 import org.moelab.model.ModelConfig;
 import org.moelab.model.MoeModel;
+import org.moelab.mobie.Mobie;
 import org.moelab.tokenizer.MoeTokenizer;
 
 import java.io.IOException;
@@ -57,6 +58,7 @@ public class Stages {
             new Job.StageWeight("register", 0.98, 0.02));
     static final List<Job.StageWeight> BASELINE = List.of(new Job.StageWeight("calibration sample", 0, 0.02),
             new Job.StageWeight("rtn", 0.02, 0.88), new Job.StageWeight("gptq", 0.02, 0.88),
+            new Job.StageWeight("glas gradients", 0.02, 0.20), new Job.StageWeight("mobie", 0.22, 0.68),
             new Job.StageWeight("write", 0.90, 0.08), new Job.StageWeight("register", 0.98, 0.02));
     /** Quantization group of rtn, gptq and routernorm (as the CLI). */
     static final int GROUP_SIZE = 128;
@@ -77,8 +79,7 @@ public class Stages {
         ModelConfig cfg = config(e);
         int rank = Check.range("rank", req.rank(), 0, 0, cfg.hidden());
         int maxDirections = Check.range("maxDirections", req.maxDirections(), 64, 1, cfg.hidden());
-        BitsMoeOptions o = new BitsMoeRequest(0.0, null, null, rank, null, null, null, null, null, null, req.layers(), null, null,
-                null, null).options(cfg);
+        BitsMoeOptions o = BitsMoeRequest.forDecomposition(rank, req.layers()).options(cfg);
         return jobs.submit("decomposition", e, req, DECOMPOSE, (lease, ctx) -> {
             MoeModel model = lease.loaded().model();
             BitsMoe b = new BitsMoe(o);
@@ -130,7 +131,7 @@ public class Stages {
     private Job baseline(ModelEntry e, ModelConfig cfg, String method, BitsMoeRequest req) {
         req.checkBaselineFields(method);
         RouterNormMixedPrecision.Options rn = method.equals("routernorm") ? req.routerNormOptions(cfg) : null;
-        double bits = rn != null ? rn.targetBits() : req.uniformBits(method);
+        double bits = rn != null ? rn.targetBits() : method.equals("mobie") ? req.mobieBits() : req.uniformBits(method);
         boolean calibrated = !method.equals("rtn");
         int sequences = calibrated ? req.sequences() : 0;
         int length = calibrated ? req.length(cfg) : 0;
@@ -225,6 +226,8 @@ public class Stages {
             }
             List<List<DequantizedExperts.Expert>> experts;
             double payload = bits;
+            double withScales = payload + 32.0 / GROUP_SIZE;
+            String note = null;
             List<Map<String, Object>> layers = new ArrayList<>();
             List<String> fallbacks = new ArrayList<>();
             switch (method) {
@@ -233,6 +236,13 @@ public class Stages {
                     GptqQuantizer.Result g = GptqQuantizer.quantize(model, cal, GptqQuantizer.Options.defaults((int) bits), ctx.progress());
                     for (GptqQuantizer.LayerReport r : g.layers()) layers.add(gptqLayer(r, fallbacks));
                     experts = g.experts();
+                }
+                case "mobie" -> {
+                    Mobie.Result r = Mobie.quantize(model, cal, req.mobieOptions(), ctx.progress());
+                    payload = r.bits().paper();
+                    withScales = r.bits().honest();
+                    note = "MoBiE " + req.mobieOptions().label() + "; " + r.bits().describe();
+                    experts = r.experts();
                 }
                 default -> {
                     RouterNormMixedPrecision.Result r = RouterNormMixedPrecision.run(model, cal, rn, ctx.progress());
@@ -244,12 +254,14 @@ public class Stages {
                         layers.add(m);
                     }
                     payload = r.plan().realisedAverage();
+                    withScales = payload + 32.0 / GROUP_SIZE;
                     experts = r.experts();
                 }
             }
             laps.lap(method);
             ctx.progress().update("write", 0, 1);
-            DequantizedArtifact.Manifest m = DequantizedArtifact.write(out, model, experts, method, bits, payload, GROUP_SIZE, cal);
+            DequantizedArtifact.Manifest m = DequantizedArtifact.write(out, model, experts, Map.of(), method, bits, payload, withScales,
+                    GROUP_SIZE, cal, note);
             ctx.progress().update("write", 1, 1);
             laps.lap("write");
             ctx.progress().update("register", 0, 1);
@@ -357,9 +369,19 @@ public class Stages {
     }
 
     /** The model's own val.txt, an artifact's source model's, else WikiText-2 test. */
-    private Path defaultEvalText(ModelEntry e) {
+    Path defaultEvalText(ModelEntry e) {
         Path own = e.dir().resolve("val.txt");
         if (Files.isRegularFile(own)) return own;
+        Path source = sourceDir(e);
+        if (source != null) {
+            Path src = source.resolve("val.txt");
+            if (Files.isRegularFile(src)) return src;
+        }
+        return existing("file", locations.home().resolve("data/wikitext2/wiki.test.raw"));
+    }
+
+    /** The directory of the model an artifact was quantized from (null for a plain checkpoint or when unknown). */
+    static Path sourceDir(ModelEntry e) {
         String source = switch (e.kind()) {
             case BITSMOE_ARTIFACT -> BitsMoeArtifact.readManifest(e.dir()).sourceModel();
             case DEQUANTIZED_ARTIFACT -> {
@@ -371,24 +393,20 @@ public class Stages {
             }
             case CHECKPOINT -> null;
         };
-        if (source != null) {
-            Path src = Path.of(source).resolve("val.txt");
-            if (Files.isRegularFile(src)) return src;
-        }
-        return existing("file", locations.home().resolve("data/wikitext2/wiki.test.raw"));
+        return source == null ? null : Path.of(source);
     }
 
     CalibrationSet calibration(MoeTokenizer tok, BitsMoeRequest req, ModelConfig cfg) {
         return CalibrationCorpus.sample(tok, corpora(), req.sequences(), req.length(cfg), req.seedOrDefault(), 0.05);
     }
 
-    private List<Path> corpora() {
+    List<Path> corpora() {
         List<Path> files = new ArrayList<>();
         for (String f : CalibrationCorpus.DEFAULT_FILES) files.add(existing("calibration", locations.home().resolve(f)));
         return files;
     }
 
-    private ModelEntry quantizable(String id) {
+    ModelEntry quantizable(String id) {
         ModelEntry e = registry.find(id);
         if (e.kind() == ModelEntry.Kind.BITSMOE_ARTIFACT) {
             throw ApiException.unprocessable("already_quantized", "model " + id + " is a quantized artifact; its routed experts are "
@@ -402,11 +420,11 @@ public class Stages {
     }
 
     /** The model's config (read from config.json: no load needed to validate a request). */
-    private static ModelConfig config(ModelEntry e) {
+    static ModelConfig config(ModelEntry e) {
         return org.moelab.model.ModelLoader.readConfig(e.dir().resolve("config.json"));
     }
 
-    private static Path existing(String field, Path p) {
+    static Path existing(String field, Path p) {
         if (!Files.isRegularFile(p)) throw ApiException.invalid(field, "file not found: " + p + " (paths are relative to moelab.home)");
         return p;
     }

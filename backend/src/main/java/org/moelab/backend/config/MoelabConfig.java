@@ -39,6 +39,9 @@ public interface MoelabConfig {
     @WithDefault("4096")
     int maxNewTokens();
 
+    /** Most bytes of weights the loaded models may map together; a load beyond it is refused with 507 (unset: no limit). */
+    java.util.OptionalLong maxLoadedBytes();
+
     /** Whether a client leaving a job's event stream before the job ends cancels it (per request: ?cancelOnDisconnect=). */
     @WithDefault("false")
     boolean cancelOnDisconnect();

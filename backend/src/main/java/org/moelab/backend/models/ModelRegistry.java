@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
+import org.moelab.backend.api.ApiError;
 import org.moelab.backend.api.ApiException;
 import org.moelab.backend.api.Check;
 import org.moelab.backend.config.Locations;
@@ -95,7 +96,13 @@ public class ModelRegistry {
         if (Files.isDirectory(def)) {
             ModelEntry e = register(def, null, "default").entry();
             defaultId = e.id;
-            if (config.loadDefaultModel()) startLoad(e);
+            if (config.loadDefaultModel()) {
+                try {
+                    startLoad(e);
+                } catch (ApiException ex) {
+                    LOG.warnf("default model %s not loaded: %s", e.id, ex.getMessage());
+                }
+            }
         } else {
             LOG.warnf("default model %s not found (set moelab.home or moelab.default-model)", def);
         }
@@ -111,7 +118,13 @@ public class ModelRegistry {
                     LOG.warnf("skipping artifact %s: %s", dir, ex.getMessage());
                     continue;
                 }
-                if (config.loadArtifactsAtStartup()) startLoad(e);
+                if (config.loadArtifactsAtStartup()) {
+                    try {
+                        startLoad(e);
+                    } catch (ApiException ex) {
+                        LOG.warnf("artifact %s not loaded: %s", e.id, ex.getMessage());
+                    }
+                }
             }
         } catch (IOException e) {
             LOG.warnf("cannot list artifacts in %s: %s", locations.artifacts(), e.getMessage());
@@ -197,8 +210,12 @@ public class ModelRegistry {
         }
     }
 
-    /** Starts loading (idempotent); the future completes when the model is READY or FAILED. */
+    /**
+     * Starts loading (idempotent); the future completes when the model is READY or FAILED. A load that would take the
+     * loaded models' weights beyond {@code moelab.max-loaded-bytes} is refused with 507, naming what holds the memory.
+     */
     public CompletableFuture<ModelEntry> startLoad(ModelEntry e) {
+        if (e.state != ModelEntry.State.READY && e.state != ModelEntry.State.LOADING) checkMemoryLimit(e);
         synchronized (e) {
             if (e.state == ModelEntry.State.READY || e.state == ModelEntry.State.LOADING) return e.loading;
             if (e.state == ModelEntry.State.UNLOADING) throw gone(e);
@@ -218,6 +235,52 @@ public class ModelRegistry {
                 return e;
             }, loader);
             return e.loading;
+        }
+    }
+
+    /** Whether loading {@code e} now stays within moelab.max-loaded-bytes (always true without a limit). */
+    public boolean fitsMemoryLimit(ModelEntry e) {
+        try {
+            checkMemoryLimit(e);
+            return true;
+        } catch (ApiException ex) {
+            return false;
+        }
+    }
+
+    private void checkMemoryLimit(ModelEntry e) {
+        if (config.maxLoadedBytes().isEmpty()) return;
+        long limit = config.maxLoadedBytes().getAsLong();
+        long need = weightBytes(e.dir);
+        long held = 0;
+        List<String> holders = new ArrayList<>();
+        for (ModelEntry o : list()) {
+            if (o == e || (o.state != ModelEntry.State.READY && o.state != ModelEntry.State.LOADING)) continue;
+            long b = weightBytes(o.dir);
+            held += b;
+            holders.add(o.id + " (" + b + " bytes)");
+        }
+        if (held + need > limit) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("model", e.id);
+            d.put("bytes", need);
+            d.put("heldBytes", held);
+            d.put("limitBytes", limit);
+            String msg = "model " + e.id + " needs " + need + " bytes of weights; " + held + " of the limit " + limit
+                    + " (moelab.max-loaded-bytes) are held by " + (holders.isEmpty() ? "no model" : String.join(", ", holders))
+                    + (need > limit ? ": it can never load under this limit; raise it" : ": unload one (DELETE /v1/models/{id}) or raise the limit");
+            throw new ApiException(507, new ApiError("insufficient_storage", "model_too_large", msg, null, d), null);
+        }
+    }
+
+    /** The bytes of a model directory's safetensors files (what loading maps). */
+    static long weightBytes(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            long sum = 0;
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList()) sum += Files.size(p);
+            return sum;
+        } catch (IOException ex) {
+            throw ApiException.invalid("path", "cannot read " + dir + ": " + ex.getMessage());
         }
     }
 

@@ -180,7 +180,8 @@ public class Stages {
             BitsMoeRunner.Summary s = BitsMoeRunner.quantize(model, p, out, ctx.progress());
             ctx.progress().update("register", 0, 1);
             artifact = registry.register(out, name, "artifact").entry();
-            registry.awaitLoaded(artifact);
+            // verified by loading it, unless that would pass moelab.max-loaded-bytes: then it stays registered, loads on first use
+            if (registry.fitsMemoryLimit(artifact)) registry.awaitLoaded(artifact);
             ctx.progress().update("register", 1, 1);
             kept = true;
             Map<String, Object> r = new LinkedHashMap<>();
@@ -266,7 +267,8 @@ public class Stages {
             laps.lap("write");
             ctx.progress().update("register", 0, 1);
             artifact = registry.register(out, name, "artifact").entry();
-            registry.awaitLoaded(artifact);
+            // verified by loading it, unless that would pass moelab.max-loaded-bytes: then it stays registered, loads on first use
+            if (registry.fitsMemoryLimit(artifact)) registry.awaitLoaded(artifact);
             ctx.progress().update("register", 1, 1);
             laps.lap("register");
             kept = true;

@@ -30,9 +30,14 @@ final class AllocationInstance {
 
     private AllocationInstance(AllocationProblem problem, Accounting mode, int[] start, int[] column, long[] weight,
                                double[] cost, long minBitsSum, long maxBitsSum, long[] maxWeight, boolean restricted) {
+        this(problem, mode, problem.units(), start, column, weight, cost, minBitsSum, maxBitsSum, maxWeight, restricted);
+    }
+
+    private AllocationInstance(AllocationProblem problem, Accounting mode, int units, int[] start, int[] column, long[] weight,
+                               double[] cost, long minBitsSum, long maxBitsSum, long[] maxWeight, boolean restricted) {
         this.problem = problem;
         this.mode = mode;
-        this.units = problem.units();
+        this.units = units;
         this.start = start;
         this.column = column;
         this.weight = weight;
@@ -137,6 +142,41 @@ final class AllocationInstance {
         }
         boolean restricted = !cons.minimums().isEmpty() || !cons.pins().isEmpty();
         return new AllocationInstance(p, mode, start, column, weight, cost, minSum, maxSum, maxWeight, restricted);
+    }
+
+    /**
+     * The sub-instance of {@code members} (unit indices, ascending) keeping only the choices {@code keep} marks (by
+     * flattened index; each member keeps at least one, in weight order). Only the solvers' arrays are meaningful:
+     * {@link #problem} is the whole problem's, so layer rows and widths must be taken on the full instance.
+     */
+    AllocationInstance restrict(int[] members, boolean[] keep) {
+        int[] st = new int[members.length + 1];
+        int n = 0;
+        for (int m = 0; m < members.length; m++) {
+            for (int i = start[members[m]]; i < start[members[m] + 1]; i++) if (keep[i]) n++;
+            st[m + 1] = n;
+        }
+        int[] col = new int[n];
+        long[] w = new long[n];
+        double[] c = new double[n];
+        long[] maxW = new long[members.length];
+        long minSum = 0;
+        long maxSum = 0;
+        int at = 0;
+        for (int m = 0; m < members.length; m++) {
+            for (int i = start[members[m]]; i < start[members[m] + 1]; i++) {
+                if (!keep[i]) continue;
+                col[at] = column[i];
+                w[at] = weight[i];
+                c[at] = cost[i];
+                at++;
+            }
+            if (st[m + 1] == st[m]) throw new IllegalArgumentException("unit " + members[m] + " keeps no choice");
+            minSum += w[st[m]];
+            maxW[m] = w[st[m + 1] - 1];
+            maxSum += maxW[m];
+        }
+        return new AllocationInstance(problem, mode, members.length, st, col, w, c, minSum, maxSum, maxW, restricted);
     }
 
     double minAverageBits() {

@@ -14,11 +14,13 @@ import java.util.TreeMap;
  * minimising Σ_u c_{u,b_u} subject to Σ_u bits_mode(n_u, b_u) ≤ b̄·N (a multiple-choice knapsack with
  * one budget row), with optional minimums, pins and per-layer budgets.
  * <ul>
- *   <li>{@link Solver#DP}: exact dynamic programming over the integer budget ({@link DpSolver});</li>
+ *   <li>{@link Solver#DP}: exact dynamic programming over the integer budget ({@link DpSolver}); when U × capacity
+ *       exceeds {@link Options#dpCellLimit()}, reduced-cost fixing at the LP multiplier first and the DP over the
+ *       units left open ({@link CoreDpSolver}), still exact;</li>
  *   <li>{@link Solver#GREEDY}: convex-hull greedy with its LP-relaxation bound and gap ({@link HullGreedySolver});</li>
  *   <li>{@link Solver#MIP}: ojAlgo's MIP with a time limit, the only one that takes per-layer budgets ({@link MipSolver});</li>
- *   <li>{@link Solver#AUTO}: MIP when there are per-layer budgets; else DP when U × capacity is within
- *       {@link Options#dpCellLimit()}; else GREEDY. (Minimums and pins restrict each unit's candidate list,
+ *   <li>{@link Solver#AUTO}: MIP when there are per-layer budgets; else DP (plain or over the core); GREEDY only
+ *       when even the core's table exceeds {@link Options#dpCellLimit()}. (Minimums and pins restrict each unit's candidate list,
  *       which DP and GREEDY honour, so they alone do not force MIP.)</li>
  * </ul>
  * A b̄ above the feasible maximum (but ≤ 16) is not an error: every unit takes its cheapest width.
@@ -127,7 +129,7 @@ public final class BitAllocation {
             if (!layers.isEmpty()) {
                 solver = Solver.MIP;
             } else {
-                solver = DpSolver.cells(in, cap) <= options.dpCellLimit() ? Solver.DP : Solver.GREEDY;
+                solver = Solver.DP; // the plain DP, else the DP over the core; GREEDY only when even the core is too large
             }
         }
         int[] choice;
@@ -137,12 +139,33 @@ public final class BitAllocation {
         String note;
         switch (solver) {
             case DP -> {
-                DpSolver.Result r = DpSolver.solve(in, cap, options.dpCellLimit(), progress);
-                choice = r.choice();
-                lowerBound = r.optimum();
+                if (DpSolver.cells(in, cap) <= options.dpCellLimit()) {
+                    DpSolver.Result r = DpSolver.solve(in, cap, options.dpCellLimit(), progress);
+                    choice = r.choice();
+                    lowerBound = r.optimum();
+                    note = "exact DP over " + r.cells() + " cells (U × capacity after the gcd reduction)";
+                } else {
+                    CoreDpSolver.Result r = CoreDpSolver.solve(in, cap, options.dpCellLimit(), progress);
+                    if (r == null && options.solver() == Solver.DP) {
+                        DpSolver.solve(in, cap, options.dpCellLimit(), progress); // throws, naming the table size
+                    }
+                    if (r == null) {
+                        solver = Solver.GREEDY;
+                        HullGreedySolver.Result g = HullGreedySolver.solve(in, cap);
+                        choice = g.choice();
+                        lowerBound = g.lpBound();
+                        gap = g.gap();
+                        state = g.value() == g.lpBound() ? "OPTIMAL" : "FEASIBLE";
+                        note = "exact DP too large even after reduced-cost fixing: convex-hull greedy; gap = (greedy − LP bound) / greedy";
+                        break;
+                    }
+                    choice = r.choice();
+                    lowerBound = r.optimum();
+                    note = "exact: reduced-cost fixing at the LP multiplier fixed " + (in.units - r.coreUnits()) + " of " + in.units
+                            + " units; DP over the remaining " + r.coreUnits() + " (" + r.cells() + " cells)";
+                }
                 gap = 0.0;
                 state = "OPTIMAL";
-                note = "exact DP over " + r.cells() + " cells (U × capacity after the gcd reduction)";
             }
             case GREEDY -> {
                 HullGreedySolver.Result r = HullGreedySolver.solve(in, cap);

@@ -16,7 +16,11 @@ import java.util.PriorityQueue;
  */
 final class HullGreedySolver {
 
-    record Result(int[] choice, double value, double lpBound) {
+    /**
+     * @param lambda the LP's multiplier of the budget: the slope −Δcost/Δbits of the first increment that did not fit
+     *               (0 when every increment fitted)
+     */
+    record Result(int[] choice, double value, double lpBound, double lambda) {
         /** (greedy − LP bound) / greedy; 0 when the greedy value is 0. */
         double gap() {
             return value > 0 ? Math.max(0, (value - lpBound) / value) : 0;
@@ -61,6 +65,7 @@ final class HullGreedySolver {
             }
         }
         double lpBound = Double.NaN;
+        double lambda = 0;
         while (!queue.isEmpty()) {
             int u = queue.poll();
             int from = hull[at[u]];
@@ -78,6 +83,7 @@ final class HullGreedySolver {
                 // of the way to its next one. Summed from the (non-negative) costs rather than as
                 // value − f·saving, which cancels catastrophically when costs fall by orders of magnitude.
                 // Summed in unit order like the final value, so that f = 0 gives exactly that value.
+                lambda = slope[u];
                 double f = (double) left / dw;
                 lpBound = 0;
                 for (int v = 0; v < units; v++) {
@@ -94,7 +100,7 @@ final class HullGreedySolver {
         if (Double.isNaN(lpBound)) {
             lpBound = value; // every hull increment fitted: the greedy is the unconstrained optimum
         }
-        return new Result(choice, value, Math.min(lpBound, value));
+        return new Result(choice, value, Math.min(lpBound, value), lambda);
     }
 
     private static double slope(AllocationInstance in, int from, int to) {

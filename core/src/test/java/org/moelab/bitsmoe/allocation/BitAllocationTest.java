@@ -38,25 +38,39 @@ class BitAllocationTest {
         return new BitAllocation(Options.defaults().withCandidates(cand).withDpCellLimit(cellLimit)).allocate(p, b).solver();
     }
 
+    /** U units of n elements with the same costs: every unit is tied at the LP multiplier, so none can be fixed. */
+    static AllocationProblem tied(int units, long n, int[] cand) {
+        AllocationProblem p = uniform(units, n, cand, 1);
+        double[] costs = p.costs().clone();
+        for (int u = 1; u < units; u++) System.arraycopy(costs, 0, costs, u * cand.length, cand.length);
+        return AllocationProblem.of(p.ids(), p.sizes(), cand, costs);
+    }
+
     @Test
-    void autoPicksDpUpToTheCellLimitThenGreedy() {
+    void autoPicksDpUpToTheCellLimitThenTheCoreThenGreedy() {
         // 10 units of 1 element, widths {0, 1}, b̄ = 0.5: capacity 5 bits, cells 10 × 6 = 60
-        AllocationProblem small = uniform(10, 1, new int[] {0, 1}, 1);
+        AllocationProblem small = tied(10, 1, new int[] {0, 1});
         assertEquals(Solver.DP, auto(small, 0.5, 60, 0, 1));
+        // tied units cannot be fixed: the core is the whole table, over the limit
         assertEquals(Solver.GREEDY, auto(small, 0.5, 59, 0, 1));
         // 10 units of 128 elements, widths {0, 2, 4}, b̄ = 2: 2560 bits in steps of 256 → 10 × 11 = 110 cells
-        AllocationProblem grouped = uniform(10, 128, new int[] {0, 2, 4}, 2);
+        AllocationProblem grouped = tied(10, 128, new int[] {0, 2, 4});
         assertEquals(Solver.DP, auto(grouped, 2, 110, 0, 2, 4));
-        assertEquals(Solver.GREEDY, auto(grouped, 2, 109, 0, 2, 4));
+        // at b̄ = 2.5 (full table 10 × 13) the core keeps every unit with widths {2, 4} and 2 steps of capacity: 10 × 3
+        assertEquals(Solver.DP, auto(grouped, 2.5, 30, 0, 2, 4));
+        assertEquals(Solver.GREEDY, auto(grouped, 2.5, 29, 0, 2, 4));
+        // distinct costs: reduced-cost fixing leaves a core that fits although the whole table does not
+        AllocationPlan core = new BitAllocation(Options.defaults().withCandidates(0, 2, 4).withDpCellLimit(109))
+                .allocate(uniform(10, 128, new int[] {0, 2, 4}, 2), 2);
+        assertEquals(Solver.DP, core.solver());
+        assertTrue(core.note().contains("reduced-cost fixing"), core.note());
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BitAllocation(
                 Options.defaults().withSolver(Solver.DP).withCandidates(0, 1).withDpCellLimit(59)).allocate(small, 0.5));
         assertTrue(e.getMessage().contains("GREEDY") && e.getMessage().contains("dpCellLimit"), e.getMessage());
 
-        // default options: a small instance goes to DP, a realistic-size one (3000 × 300-element units with
-        // coprime sizes, ~1.8e6 bits of capacity) to GREEDY
-        assertEquals(Solver.DP, new BitAllocation(Options.defaults()).allocate(
-                uniform(50, 64, AllocationProblem.DEFAULT_CANDIDATES, 3), 2.5).solver());
+        // default options: a realistic-size instance (3000 × 300-element units with coprime sizes, ~1.8e6 bits of
+        // capacity, a plain DP table of ~5e9 cells) is solved exactly through the core
         AllocationProblem big = uniform(3000, 300, AllocationProblem.DEFAULT_CANDIDATES, 4);
         long[] sizes = big.sizes().clone();
         for (int u = 0; u < sizes.length; u += 2) {
@@ -64,9 +78,12 @@ class BitAllocationTest {
         }
         big = new AllocationProblem(big.ids(), sizes, big.candidates(), big.costs(), Arrays.stream(sizes).sum(), 0, 128);
         AllocationPlan plan = new BitAllocation(Options.defaults()).allocate(big, 2.0);
-        assertEquals(Solver.GREEDY, plan.solver());
+        assertEquals(Solver.DP, plan.solver(), plan.note());
+        assertEquals(0.0, plan.gap());
         assertTrue(plan.averageBits().payload() <= 2.0);
-        assertTrue(plan.gap() < 1e-2, "greedy gap on a large smooth instance: " + plan.gap());
+        AllocationPlan greedy = new BitAllocation(Options.defaults().withSolver(Solver.GREEDY)).allocate(big, 2.0);
+        assertTrue(plan.predictedCost() <= greedy.predictedCost() * (1 + 1e-12));
+        assertTrue(plan.predictedCost() >= greedy.lowerBound() * (1 - 1e-12));
     }
 
     @Test

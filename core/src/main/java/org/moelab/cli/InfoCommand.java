@@ -1,5 +1,6 @@
 package org.moelab.cli;
 
+import org.moelab.compute.ComputeBackends;
 import org.moelab.model.ModelConfig;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.model.MoeModel;
@@ -22,8 +23,18 @@ final class InfoCommand implements Runnable {
     @Option(names = "--json", description = "Print one JSON line instead of a table.")
     boolean json;
 
+    @Option(names = "--compute", description = {"Show the compute backends found (ServiceLoader), which one is chosen and why,",
+            "and its device, instead of a model; -Dmoelab.compute=cpu|opencl overrides the choice."})
+    boolean compute;
+
     @Override
     public void run() {
+        if (compute) {
+            Map<String, Object> info = describeCompute();
+            if (json) Json.print(info);
+            else info.forEach((k, v) -> System.out.printf("%-24s %s%n", k, v));
+            return;
+        }
         try (BitsMoeArtifact.Loaded lm = model.open()) {
             Map<String, Object> info = describe(lm.model());
             if (lm.quantized()) {
@@ -40,6 +51,21 @@ final class InfoCommand implements Runnable {
             }
             info.forEach((k, v) -> System.out.printf("%-24s %s%n", k, v));
         }
+    }
+
+    static Map<String, Object> describeCompute() {
+        Map<String, Object> info = new LinkedHashMap<>();
+        ComputeBackends.Selection s = ComputeBackends.selection();
+        info.put("chosen", s.chosen().name());
+        info.put("requested", s.requested() + " (-D" + ComputeBackends.PROPERTY + ")");
+        info.put("reason", s.reason());
+        info.put("device", s.chosen().probe().device());
+        for (ComputeBackends.Found f : s.found()) {
+            var p = f.probe();
+            info.put("backend." + f.backend().name(), (p.usable() ? "usable" : "unusable") + (p.automatic() ? ", automatic" : ", on request only")
+                    + "; priority " + f.backend().priority() + "; " + p.device() + "; " + p.reason());
+        }
+        return info;
     }
 
     static Map<String, Object> describe(MoeModel m) {

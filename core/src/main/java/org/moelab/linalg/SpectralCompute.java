@@ -31,4 +31,17 @@ public interface SpectralCompute {
     static SpectralCompute cpu() {
         return NetlibSpectralCompute.INSTANCE;
     }
+
+    /**
+     * The Gram on the compute backend chosen for this JVM ({@link org.moelab.compute.ComputeBackends#chosen()},
+     * {@code -Dmoelab.compute}), the eigensolve on LAPACK. With the CPU backend this is {@link #cpu()} itself.
+     */
+    static SpectralCompute chosen() {
+        return org.moelab.compute.ComputeBackends.chosen().spectral();
+    }
+
+    /** Which BLAS / LAPACK implementation netlib loaded (for logs and benchmark headers). */
+    static String cpuImplementation() {
+        return NetlibSpectralCompute.implementation();
+    }
 }

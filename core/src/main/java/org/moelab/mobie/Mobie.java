@@ -179,7 +179,7 @@ public final class Mobie {
                 grads = LossGradients.compute(ref, gradSeqs, l, Math.min(layers, l + perPass), progress);
                 gradLoss = grads.loss();
             }
-            MobieLayer q = new MobieLayer(cal.model().layers[l], in, grads, o, minTokens, SpectralCompute.cpu());
+            MobieLayer q = new MobieLayer(cal.model().layers[l], in, grads, o, minTokens, SpectralCompute.chosen());
             List<DequantizedExperts.Expert> experts = q.quantize();
             done.add(experts);
             binary.add(q.binary());

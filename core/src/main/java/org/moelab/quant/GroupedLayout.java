@@ -84,6 +84,12 @@ abstract class GroupedLayout implements PackedLayout {
         }
     }
 
+    @Override
+    public void dequantizeScalar(byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] out, int oOff) {
+        check(packed, pOff, scales, sOff, groupSize, length, out, oOff);
+        for (int i = 0; i < length; i++) out[oOff + i] = Float.float16ToFloat(scales[sOff + i / groupSize]) * code(packed, pOff, i);
+    }
+
     /** Rejects a code outside [lo, hi] with the element index in the message. */
     final int checkCode(int q, int lo, int hi, int index) {
         if (q < lo || q > hi) {

@@ -60,6 +60,13 @@ public final class Packed0Bit implements PackedLayout {
         Objects.checkFromIndexSize(yOff, length, y.length);
     }
 
+    /** Every element is 0. */
+    @Override
+    public void dequantizeScalar(byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] out, int oOff) {
+        Objects.checkFromIndexSize(oOff, length, out.length);
+        java.util.Arrays.fill(out, oOff, oOff + length, 0f);
+    }
+
     /** Nothing to add: every vector is 0. */
     @Override
     public void axpyMany(int count, float[] alpha, int aOff, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] y, int yOff) {

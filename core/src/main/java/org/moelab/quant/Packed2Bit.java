@@ -94,6 +94,23 @@ public final class Packed2Bit extends GroupedLayout {
         return acc.reduceLanes(VectorOperators.ADD) + tail;
     }
 
+    /** Bit for bit {@link #dequantizeScalar}: the decoded chunk times the fp16 scale is the scalar product, exact in float. */
+    @Override
+    public void dequantize(byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] out, int oOff) {
+        check(p, pOff, scales, sOff, g, n, out, oOff);
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR && ((long) e0 * BITS & 7) == 0) {
+                FloatVector sv = FloatVector.broadcast(F, scale);
+                int off = pOff + (int) ((long) e0 * BITS >>> 3);
+                for (; i + S <= m; i += S, off += CHUNK_BYTES) chunk(p, off).mul(sv).intoArray(out, oOff + e0 + i);
+            }
+            for (; i < m; i++) out[oOff + e0 + i] = scale * code(p, pOff, e0 + i);
+        }
+    }
+
     @Override
     public void axpy(float alpha, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
         check(p, pOff, scales, sOff, g, n, y, yOff);

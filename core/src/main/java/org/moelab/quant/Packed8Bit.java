@@ -74,6 +74,22 @@ public final class Packed8Bit extends GroupedLayout {
         return acc.reduceLanes(VectorOperators.ADD) + tail;
     }
 
+    /** Bit for bit {@link #dequantizeScalar}: the decoded chunk times the fp16 scale is the scalar product, exact in float. */
+    @Override
+    public void dequantize(byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] out, int oOff) {
+        check(p, pOff, scales, sOff, g, n, out, oOff);
+        for (int e0 = 0, gi = sOff; e0 < n; e0 += g, gi++) {
+            int m = Math.min(g, n - e0);
+            float scale = Float.float16ToFloat(scales[gi]);
+            int i = 0;
+            if (VECTOR) {
+                FloatVector sv = FloatVector.broadcast(F, scale);
+                for (; i + S <= m; i += S) chunk(p, pOff + e0 + i).mul(sv).intoArray(out, oOff + e0 + i);
+            }
+            for (; i < m; i++) out[oOff + e0 + i] = scale * code(p, pOff, e0 + i);
+        }
+    }
+
     @Override
     public void axpy(float alpha, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] y, int yOff) {
         check(p, pOff, scales, sOff, g, n, y, yOff);

@@ -139,6 +139,36 @@ public final class PackedFp16 implements PackedLayout {
         for (int i = 0; i < n; i++) y[yOff + i] = Math.fma(alpha, Float.float16ToFloat((short) half(p, pOff, i)), y[yOff + i]);
     }
 
+    /**
+     * The fp16 values as floats, with the decode of {@link #chunk} written out from a byte vector (see {@link
+     * #axpyMany}); equal to {@link Float#float16ToFloat} for every value but NaN payloads.
+     */
+    @Override
+    public void dequantize(byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] out, int oOff) {
+        checkPacked(p, pOff, n);
+        Objects.checkFromIndexSize(oOff, n, out.length);
+        int i = 0;
+        if (VECTOR) {
+            for (int off = pOff; i + S <= n; i += S, off += 2 * S) {
+                ShortVector hs = ByteVector.fromArray(B, p, off).reinterpretAsShorts();
+                IntVector h = (IntVector) hs.convertShape(VectorOperators.S2I, I, 0);
+                IntVector em = h.lanewise(VectorOperators.AND, 0x7FFF);
+                IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+                IntVector finite = shifted.reinterpretAsFloats().mul(TWO_112).reinterpretAsInts();
+                IntVector bits = finite.blend(shifted.lanewise(VectorOperators.OR, 0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
+                bits.lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(out, oOff + i);
+            }
+        }
+        for (; i < n; i++) out[oOff + i] = Float.float16ToFloat((short) half(p, pOff, i));
+    }
+
+    @Override
+    public void dequantizeScalar(byte[] p, int pOff, short[] scales, int sOff, int groupSize, int n, float[] out, int oOff) {
+        checkPacked(p, pOff, n);
+        Objects.checkFromIndexSize(oOff, n, out.length);
+        for (int i = 0; i < n; i++) out[oOff + i] = Float.float16ToFloat((short) half(p, pOff, i));
+    }
+
     private int checkMany(int count, byte[] p, int pOff, int n, float[] v, int vOff, float[] w, int wOff) {
         if (count < 0) throw new IllegalArgumentException("count " + count);
         long vb = bytes(n);

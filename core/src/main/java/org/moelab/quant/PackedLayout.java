@@ -54,6 +54,17 @@ public interface PackedLayout {
     /** y[yOff+i] = Math.fma(alpha, dequant(i), y[yOff+i]), the scalar reference. */
     void axpyScalar(float alpha, byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] y, int yOff);
 
+    /**
+     * out[oOff+i] = dequant(i) for i &lt; length, Vector API fast path. dequant(i) = scale·q is exact in float,
+     * so the fast paths equal {@link #dequantizeScalar} bit for bit. The default is the scalar reference.
+     */
+    default void dequantize(byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] out, int oOff) {
+        dequantizeScalar(packed, pOff, scales, sOff, groupSize, length, out, oOff);
+    }
+
+    /** out[oOff+i] = dequant(i), the scalar reference. */
+    void dequantizeScalar(byte[] packed, int pOff, short[] scales, int sOff, int groupSize, int length, float[] out, int oOff);
+
     /** Scales one vector of {@code length} elements stores: ⌈length/g⌉, or 0 for b ∈ {0, 16}. */
     default int scaleCount(int length, int groupSize) {
         int b = bits();

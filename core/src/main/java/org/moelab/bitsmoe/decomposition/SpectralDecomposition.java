@@ -28,7 +28,7 @@ public final class SpectralDecomposition {
     }
 
     public SpectralDecomposition() {
-        this(SpectralCompute.cpu());
+        this(SpectralCompute.chosen());
     }
 
     /**

@@ -1,0 +1,76 @@
+package org.moelab.compute;
+
+import org.moelab.linalg.SpectralCompute;
+import org.moelab.linalg.SymmetricEigen;
+
+/**
+ * The compute SPI: the dense and packed kernels moelab runs, on one device. Implementations are found with
+ * {@link java.util.ServiceLoader} (core registers {@link CpuBackend}; the opencl module registers its Aparapi
+ * backend) and one is chosen per JVM by {@link ComputeBackends#chosen()}, overridable with
+ * {@code -Dmoelab.compute=cpu|opencl}. Constructors must be cheap and must not touch a device: {@link #probe()}
+ * does that, once.
+ *
+ * <p>Every operation has a scalar reference in {@link ReferenceKernels}; implementations are tested against it
+ * on awkward sizes with named error budgets. Matrices are row-major; shapes are given as (rows, cols).
+ */
+public interface ComputeBackend {
+
+    /**
+     * What a backend found on this machine.
+     *
+     * @param usable    whether its kernels can run here
+     * @param automatic whether automatic selection may pick it (e.g. OpenCL only on a GPU)
+     * @param device    the device in words (name, platform, lanes, threads)
+     * @param reason    one line: why usable / automatic or not
+     */
+    record Probe(boolean usable, boolean automatic, String device, String reason) {
+    }
+
+    /** The name {@code -Dmoelab.compute} selects it by: "cpu", "opencl". */
+    String name();
+
+    /** Automatic selection takes the usable, automatic backend with the highest priority (CPU: 0). */
+    int priority();
+
+    /** Looks at the machine (the first call may load native libraries); never throws. */
+    Probe probe();
+
+    /** {@code g += Aᵀ A} for A (rows, cols) row-major; g (cols, cols) row-major, full symmetric on return. */
+    void addGramOfColumns(float[] a, int rows, int cols, double[] g);
+
+    /** {@code g += A Aᵀ} for A (rows, cols) row-major; g (rows, rows) row-major, full symmetric on return. */
+    void addGramOfRows(float[] a, int rows, int cols, double[] g);
+
+    /** out (count, length) from oOff = the dequantized rows of w. */
+    void dequantize(PackedRows w, float[] out, int oOff);
+
+    /** Fused dequant-matvec: out (count) from oOff = W (count, length) · x (length) from xOff. */
+    void matvec(PackedRows w, float[] x, int xOff, float[] out, int oOff);
+
+    /** Fused dequant-matvec, transposed: y (length) from yOff += Wᵀ (length, count) · alpha (count) from aOff. */
+    void matvecTransposed(PackedRows w, float[] alpha, int aOff, float[] y, int yOff);
+
+    /** Batched matmul (prefill): Y (n, out) = X (n, in) · Wᵀ with W (out, in). */
+    void matmul(float[] w, int out, int in, float[] x, int n, float[] y);
+
+    /** The decomposition's kernels on this backend: the Gram here, the eigensolve on LAPACK (CPU). */
+    default SpectralCompute spectral() {
+        ComputeBackend self = this;
+        return new SpectralCompute() {
+            @Override
+            public void addGramOfColumns(float[] a, int rows, int cols, double[] g) {
+                self.addGramOfColumns(a, rows, cols, g);
+            }
+
+            @Override
+            public void addGramOfRows(float[] a, int rows, int cols, double[] g) {
+                self.addGramOfRows(a, rows, cols, g);
+            }
+
+            @Override
+            public SymmetricEigen eigen(double[] g, int n) {
+                return SpectralCompute.cpu().eigen(g, n);
+            }
+        };
+    }
+}

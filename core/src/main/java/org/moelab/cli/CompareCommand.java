@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = {"Every method at every budget through one harness: perplexity, KL and same-top-1 vs FP, expert",
@@ -26,12 +25,13 @@ import java.util.Set;
                 "Uniform methods (rtn, gptq) run at the nearest integer widths of fractional budgets, never interpolated."})
 final class CompareCommand implements Runnable {
 
-    private static final Set<String> METHODS = Set.of("fp", "rtn", "gptq", "routernorm", "bitsmoe", "mobie");
-
     @Mixin
     ModelOption model;
 
-    @Option(names = "--methods", split = ",", description = "Comma list of fp, rtn, gptq, routernorm, bitsmoe, mobie (default: all but mobie, the slowest).")
+    @Option(names = "--methods", split = ",", description = {"Comma list of fp, rtn, gptq, routernorm, bitsmoe, mobie (default: all but",
+            "mobie, the slowest). MoBiE ablations: mobie-base (base binarizer: BiLLM+ARB alone), mobie-no-cejd,",
+            "mobie-no-glas, mobie-no-nges (full MoBiE without one component), mobie-cejd, mobie-glas, mobie-nges",
+            "(the base binarizer with one component)."})
     List<String> methods = new ArrayList<>(List.of("fp", "rtn", "gptq", "routernorm", "bitsmoe"));
 
     @Option(names = "--bits", split = ",", description = "Comma list of budgets (default: 2,2.5,3,4).")
@@ -70,7 +70,9 @@ final class CompareCommand implements Runnable {
     @Override
     public void run() {
         for (String m : methods) {
-            if (!METHODS.contains(m)) throw new IllegalArgumentException("--methods: unknown method '" + m + "'; expected fp, rtn, gptq, routernorm, bitsmoe, mobie");
+            if (!Comparison.methods().contains(m)) {
+                throw new IllegalArgumentException("--methods: unknown method '" + m + "'; expected one of " + String.join(", ", Comparison.methods()));
+            }
         }
         for (double b : bits) {
             if (!(b > 0 && b <= 8)) throw new IllegalArgumentException("--bits: " + b + " is outside (0, 8]");

@@ -2,6 +2,7 @@ package org.moelab.cli;
 
 import org.moelab.baselines.DequantizedArtifact;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
+import org.moelab.mobie.artifact.MobieArtifact;
 import org.moelab.model.ModelLoader;
 import org.moelab.model.MoeModel;
 import picocli.CommandLine.Option;
@@ -27,6 +28,14 @@ final class ModelOption {
     BitsMoeArtifact.Loaded open() {
         Path dir = resolve();
         if (DequantizedArtifact.isDequantized(dir)) Log.info("%s holds dequantized (simulated) weights written by quantize", dir);
+        if (MobieArtifact.isArtifact(dir)) {
+            long t0 = System.nanoTime();
+            BitsMoeArtifact.Loaded a = MobieArtifact.load(dir);
+            Log.info("loaded %s artifact %s (packed binary experts: %.3f bits/weight papers' convention, %.3f honest; layers %s) in %.0f ms",
+                    a.manifest().method(), dir, a.manifest().bitsPayload(), a.manifest().bitsWithBasis(), a.manifest().layers(),
+                    (System.nanoTime() - t0) / 1e6);
+            return a;
+        }
         if (!BitsMoeArtifact.isArtifact(dir)) return BitsMoeArtifact.Loaded.plain(load());
         long t0 = System.nanoTime();
         BitsMoeArtifact.Loaded a = BitsMoeArtifact.load(dir);

@@ -7,6 +7,8 @@ import org.moelab.baselines.MinMaxGroupQuantizer;
 import org.moelab.baselines.Rtn;
 import org.moelab.baselines.routernorm.RouterNormMixedPrecision;
 import org.moelab.mobie.Mobie;
+import org.moelab.mobie.artifact.MobieArtifact;
+import org.moelab.mobie.artifact.MobieManifest;
 import org.moelab.bitsmoe.BitsMoeRunner;
 import org.moelab.bitsmoe.RunCheckpoint;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
@@ -35,8 +37,8 @@ final class QuantizeCommand implements Runnable {
     @Mixin
     BitsMoeArgs args;
 
-    @Option(names = "--method", description = {"bitsmoe (default: packed artifact); rtn, gptq, routernorm (saved as dequantized",
-            "fp32 weights for evaluation — a simulation format, larger than the source)."})
+    @Option(names = "--method", description = {"bitsmoe (default) and mobie: packed artifacts; rtn, gptq, routernorm (saved as",
+            "dequantized fp32 weights for evaluation — a simulation format, larger than the source)."})
     String method = "bitsmoe";
 
     @Option(names = "--out", paramLabel = "DIR", description = "Artifact directory to write (atomically). Required unless --dry-run.")
@@ -56,6 +58,10 @@ final class QuantizeCommand implements Runnable {
 
     @Option(names = "--no-nges", description = "mobie: without the null-space constraint (ablation).")
     boolean noNges;
+
+    @Option(names = "--dequantized", description = {"mobie: write the dequantized fp32 simulation checkpoint instead of the packed",
+            "artifact (sign planes, bitmaps, fp16 α/μ and 8-bit CEJD backbones)."})
+    boolean dequantized;
 
     @Option(names = "--resume", description = {"Continue an interrupted run of the same options, model and calibration from",
             "its first unfinished layer (work is kept in .<out>.partial/ beside --out); a different run is refused."})
@@ -81,7 +87,9 @@ final class QuantizeCommand implements Runnable {
         if (out == null && !dryRun) throw new IllegalArgumentException("--out DIR is required (or use --dry-run)");
         if (!mth.equals("bitsmoe")) {
             if (dryRun || resume) throw new IllegalArgumentException("--dry-run and --resume are BitsMoE options; --method " + mth + " has neither");
-            baseline(mth);
+            if (dequantized && !mth.equals("mobie")) throw new IllegalArgumentException("--dequantized is a mobie option");
+            if (mth.equals("mobie") && !dequantized) mobie();
+            else baseline(mth);
             return;
         }
         var options = args.options();
@@ -123,6 +131,36 @@ final class QuantizeCommand implements Runnable {
         }
     }
 
+    /** MoBiE, written as a packed artifact ({@link MobieArtifact}) that ppl, generate, logits and info run. */
+    private void mobie() {
+        if (attention) throw new IllegalArgumentException("--attention is an rtn option");
+        try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
+            long t0 = System.nanoTime();
+            CalibrationSet cal = args.calibration(tok);
+            Mobie.Options o = mobieOptions();
+            Mobie.Result r = Mobie.quantize(m, cal, o, Log.progressBar());
+            Log.info("%s", r.bits().describe());
+            MobieManifest man = MobieArtifact.write(out, m, r, o, cal);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("out", out.toAbsolutePath().toString());
+            j.put("method", "mobie " + man.components());
+            j.put("bits_payload", man.bitsPaper());
+            j.put("bits_with_scales", man.bitsWithBitmaps());
+            j.put("bits_with_basis", man.bitsHonest());
+            j.put("bytes", man.bytes());
+            j.put("seconds", seconds);
+            if (json) Json.print(j);
+            else System.out.printf(Locale.ROOT, "wrote %s: mobie %s, packed; %.4f bits/weight in the papers' convention (sign planes), "
+                            + "%.4f with bitmaps and fp16 α/μ, %.4f honest with CEJD backbones; %d bytes, %.1f s%n", out, man.components(),
+                    man.bitsPaper(), man.bitsWithBitmaps(), man.bitsHonest(), man.bytes(), seconds);
+        }
+    }
+
+    private Mobie.Options mobieOptions() {
+        return Mobie.Options.defaults().with(!noCejd, !noGlas, !noNges);
+    }
+
     /** RTN, GPTQ or router-norm: quantized in memory, saved as a dequantized (simulation) checkpoint. */
     private void baseline(String mth) {
         double bits = args.bits;
@@ -139,7 +177,7 @@ final class QuantizeCommand implements Runnable {
                 case "rtn" -> experts = Rtn.quantize(m, new MinMaxGroupQuantizer((int) bits, 128, false), Log.progressBar());
                 case "gptq" -> experts = GptqQuantizer.quantize(m, cal, GptqQuantizer.Options.defaults((int) bits), Log.progressBar()).experts();
                 case "mobie" -> {
-                    Mobie.Result r = Mobie.quantize(m, cal, Mobie.Options.defaults().with(!noCejd, !noGlas, !noNges), Log.progressBar());
+                    Mobie.Result r = Mobie.quantize(m, cal, mobieOptions(), Log.progressBar());
                     Log.info("%s", r.bits().describe());
                     payload = r.bits().paper();
                     withScales = r.bits().honest();

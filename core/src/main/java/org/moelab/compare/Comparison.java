@@ -40,7 +40,7 @@ import java.util.TreeSet;
 public final class Comparison {
 
     /**
-     * @param methods       fp, rtn, gptq, routernorm, bitsmoe, mobie
+     * @param methods       fp, rtn, gptq, routernorm, bitsmoe, mobie and its ablations ({@link MobieVariants})
      * @param bits          requested average bits
      * @param compareTokens tokens for KL / same-top / expert shift against FP
      * @param tasks         zero-shot tasks (empty: none)
@@ -55,6 +55,13 @@ public final class Comparison {
     }
 
     private Comparison() {
+    }
+
+    /** Every method name {@link #run} accepts: fp, rtn, gptq, routernorm, bitsmoe and the MoBiE variants. */
+    public static List<String> methods() {
+        List<String> m = new ArrayList<>(List.of("fp", "rtn", "gptq", "routernorm", "bitsmoe"));
+        m.addAll(MobieVariants.names());
+        return m;
     }
 
     public static Table run(MoeModel model, MoeTokenizer tok, CalibrationSet cal, int[] text, Options o, Progress progress) {
@@ -101,20 +108,20 @@ public final class Comparison {
                             basis = plan.averageBits().plusBasis();
                             note = "shared stages " + String.format(Locale.ROOT, "%.1f s", bitsmoe.seconds()) + " + allocate/pack";
                         }
-                        case "mobie" -> {
+                        case String v when MobieVariants.isMobie(v) -> {
                             // MoBiE binarizes at its own budget (≈1.1 bits in the papers' convention); the requested
                             // bits do not change it. payload: sign planes; +scales: bitmaps and fp16 α/μ; +basis: the
                             // CEJD backbones (8 bits) too, the honest total.
                             org.moelab.mobie.Mobie.Result r = org.moelab.mobie.Mobie.quantize(model, cal,
-                                    org.moelab.mobie.Mobie.Options.defaults(), Progress.NONE);
+                                    MobieVariants.options(v), Progress.NONE);
                             org.moelab.mobie.Mobie.Bits mb = r.bits();
                             payload = mb.paper();
                             scales = (double) (mb.paperBits() + mb.bitmapBits() + mb.paramBits()) / mb.weights();
                             basis = mb.honest();
-                            note = "MoBiE (CEJD+GLAS+NGES), fixed binary budget; requested bits ignored";
+                            note = MobieVariants.describe(v);
                             blocks = DequantizedExperts.layers(model, r.experts());
                         }
-                        default -> throw new IllegalArgumentException("unknown method '" + method + "'; methods: fp, rtn, gptq, routernorm, bitsmoe, mobie");
+                        default -> throw new IllegalArgumentException("unknown method '" + method + "'; methods: " + String.join(", ", methods()));
                     }
                     double quant = (System.nanoTime() - q0) / 1e9 + (method.equals("bitsmoe") ? bitsmoe.seconds() : 0);
                     rows.add(measure(method, bits, requested, payload, scales, basis, fp, new Transformer(model, blocks), tok, text,
@@ -158,7 +165,7 @@ public final class Comparison {
 
     /** Integer widths for uniform methods (floor and ceil of fractional budgets), the budgets themselves otherwise. */
     static List<Double> widthsFor(String method, List<Double> bits) {
-        if (method.equals("mobie")) return List.of(1.0); // one fixed binary budget
+        if (MobieVariants.isMobie(method)) return List.of(1.0); // one fixed binary budget
         if (!method.equals("rtn") && !method.equals("gptq")) return bits;
         TreeSet<Double> w = new TreeSet<>();
         for (double b : bits) {

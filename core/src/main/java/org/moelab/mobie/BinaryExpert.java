@@ -14,12 +14,27 @@ public final class BinaryExpert implements ExpertFfn {
     /**
      * One projection W ≈ factor (no CEJD), B·factor (OUTPUT) or factor·B (INPUT).
      *
-     * @param backbone (k, k) dequantized 8-bit backbone, or null without CEJD
+     * @param backbone the shared (k, k) 8-bit backbone, or null without CEJD
      */
-    public record Projection(PackedBinaryMatrix factor, Cejd.Side side, float[] backbone) {
+    public record Projection(PackedBinaryMatrix factor, Cejd.Side side, Cejd.Backbone backbone) {
 
-        int rows() {
+        public Projection {
+            if ((backbone == null) != (side == null) || side == Cejd.Side.AUTO) {
+                throw new IllegalArgumentException("a projection has a backbone exactly when it has a side (OUTPUT or INPUT)");
+            }
+            if (backbone != null && backbone.order() != (side == Cejd.Side.OUTPUT ? factor.rows() : factor.cols())) {
+                throw new IllegalArgumentException("backbone of order " + backbone.order() + " does not fit a ("
+                        + factor.rows() + ", " + factor.cols() + ") factor on the " + side + " side");
+            }
+        }
+
+        /** Output dimension: the factor's rows on either side (the backbone is square). */
+        public int rows() {
             return factor.rows();
+        }
+
+        public int cols() {
+            return factor.cols();
         }
 
         /** y (rows) = W x (cols); tmp holds max(rows, cols). */
@@ -27,10 +42,12 @@ public final class BinaryExpert implements ExpertFfn {
             if (backbone == null) {
                 factor.matvec(x, xOff, y, yOff);
             } else if (side == Cejd.Side.OUTPUT) {
+                float[] backbone = this.backbone.weights();
                 int k = factor.rows();
                 factor.matvec(x, xOff, tmp, 0);
                 for (int i = 0; i < k; i++) y[yOff + i] = VectorDot.dot(backbone, i * k, tmp, 0, k);
             } else {
+                float[] backbone = this.backbone.weights();
                 int k = factor.cols();
                 for (int i = 0; i < k; i++) tmp[i] = VectorDot.dot(backbone, i * k, x, xOff, k);
                 factor.matvec(tmp, 0, y, yOff);
@@ -46,6 +63,11 @@ public final class BinaryExpert implements ExpertFfn {
         this.gate = gate;
         this.up = up;
         this.down = down;
+    }
+
+    /** {gate (I, H), up (I, H), down (H, I)} as stored. */
+    public Projection[] projections() {
+        return new Projection[] {gate, up, down};
     }
 
     @Override

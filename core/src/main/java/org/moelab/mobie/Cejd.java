@@ -130,19 +130,89 @@ public final class Cejd {
      * {@code s = max|row| / (2^(bits−1) − 1)} stored as fp16. Returns the dequantized (k, k) matrix.
      */
     public static double[] quantizeBackbone(double[] b, int k, int bits) {
-        int levels = (1 << (bits - 1)) - 1;
-        double[] out = new double[k * k];
-        for (int i = 0; i < k; i++) {
-            double max = 0;
-            for (int j = 0; j < k; j++) max = Math.max(max, Math.abs(b[i * k + j]));
-            if (max == 0) continue;
-            double scale = Float.float16ToFloat(Float.floatToFloat16((float) (max / levels)));
-            for (int j = 0; j < k; j++) {
-                double q = Math.max(-levels, Math.min(levels, Math.rint(b[i * k + j] / scale)));
-                out[i * k + j] = q * scale;
+        return Backbone.quantize(b, k, bits).dequantize();
+    }
+
+    /**
+     * A backbone as stored: codes (k, k), |q| ≤ 2^(bits−1) − 1, and one fp16 scale per row (k); the matrix is
+     * {@code q[i][j] · scale[i]}, exact in float as well as in double (an 8-bit code times an 11-bit fp16
+     * significand), so {@link #weights()} is bit-identical however it is rebuilt.
+     */
+    public static final class Backbone {
+
+        private final int k;
+        private final int bits;
+        private final byte[] codes;   // (k, k)
+        private final short[] scales; // (k) fp16
+        private final float[] weights; // (k, k) q · scale
+
+        public Backbone(int k, int bits, byte[] codes, short[] scales) {
+            if (k < 1 || bits < 2 || bits > 8) throw new IllegalArgumentException("backbone order " + k + " at " + bits + " bits");
+            if (codes.length != k * k || scales.length != k) {
+                throw new IllegalArgumentException("backbone tables of " + codes.length + " codes and " + scales.length
+                        + " scales do not make a (" + k + ", " + k + ") matrix");
+            }
+            int levels = (1 << (bits - 1)) - 1;
+            this.k = k;
+            this.bits = bits;
+            this.codes = codes;
+            this.scales = scales;
+            this.weights = new float[k * k];
+            for (int i = 0; i < k; i++) {
+                float s = Float.float16ToFloat(scales[i]);
+                if (!Float.isFinite(s)) throw new IllegalArgumentException("backbone row " + i + " has scale " + s);
+                for (int j = 0; j < k; j++) {
+                    int q = codes[i * k + j];
+                    if (Math.abs(q) > levels) throw new IllegalArgumentException("backbone code " + q + " exceeds ±" + levels);
+                    weights[i * k + j] = (float) (q * (double) s);
+                }
             }
         }
-        return out;
+
+        /** Quantizes B (k, k) per row, symmetric, at {@code bits}. */
+        public static Backbone quantize(double[] b, int k, int bits) {
+            int levels = (1 << (bits - 1)) - 1;
+            byte[] codes = new byte[k * k];
+            short[] scales = new short[k];
+            for (int i = 0; i < k; i++) {
+                double max = 0;
+                for (int j = 0; j < k; j++) max = Math.max(max, Math.abs(b[i * k + j]));
+                if (max == 0) continue;
+                scales[i] = Float.floatToFloat16((float) (max / levels));
+                double scale = Float.float16ToFloat(scales[i]);
+                for (int j = 0; j < k; j++) codes[i * k + j] = (byte) Math.max(-levels, Math.min(levels, Math.rint(b[i * k + j] / scale)));
+            }
+            return new Backbone(k, bits, codes, scales);
+        }
+
+        public int order() {
+            return k;
+        }
+
+        public int bits() {
+            return bits;
+        }
+
+        /** The codes (k, k), row-major; do not modify. */
+        public byte[] codes() {
+            return codes;
+        }
+
+        /** The fp16 row scales (k); do not modify. */
+        public short[] scales() {
+            return scales;
+        }
+
+        /** The matrix (k, k) the inference uses; do not modify. */
+        public float[] weights() {
+            return weights;
+        }
+
+        public double[] dequantize() {
+            double[] out = new double[k * k];
+            for (int i = 0; i < k * k; i++) out[i] = weights[i];
+            return out;
+        }
     }
 
     /** Storage of a (k, k) backbone at {@code bits}: the codes plus one fp16 scale per row. */

@@ -81,10 +81,12 @@ final class MobieLayer {
         List<float[]> w = new ArrayList<>();
         for (RefModel.Ffn f : layer.experts()) w.add(Gemm.toFloat(proj == 0 ? f.gate() : proj == 1 ? f.up() : f.down()));
         Cejd.Decomposition dec = null;
+        Cejd.Backbone stored = null;
         double[] backbone = null;
         if (o.cejd()) {
             dec = Cejd.decompose(w, rows, cols, o.side(), sc);
-            backbone = Cejd.quantizeBackbone(dec.backbone(), dec.order(), o.backboneBits());
+            stored = Cejd.Backbone.quantize(dec.backbone(), dec.order(), o.backboneBits());
+            backbone = stored.dequantize();
             backboneBits += Cejd.backboneBits(dec.order(), o.backboneBits());
         }
         Binarizer.Result[] res = new Binarizer.Result[e];
@@ -106,7 +108,6 @@ final class MobieLayer {
                 }
             }
         });
-        float[] stored = b == null ? null : Gemm.toFloat(b);
         for (int i = 0; i < e; i++) packed[i][proj] = new BinaryExpert.Projection(res[i].packed(), d == null ? null : d.side(), stored);
         for (Binarizer.Result r : res) {
             loss += r.loss();

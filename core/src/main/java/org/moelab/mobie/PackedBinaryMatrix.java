@@ -2,8 +2,8 @@ package org.moelab.mobie;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.moelab.compute.LaneSum;
 
 /**
  * The storage of one binarized weight matrix W (rows, cols) = (out, in) in blocks of {@code block} input
@@ -144,6 +144,7 @@ public final class PackedBinaryMatrix {
      * {@code y (rows) = Ŵ x} without dequantizing: per row and block, five masked sums of x (over plane 1,
      * plane 1 ∧ salient, plane 2, sparse, plane 1 ∧ sparse) give every group's signed sum
      * {@code Σ b·x = 2·Σ_{b=+1} x − Σ x}; the two row-independent sums (all, salient) are taken once per block.
+     * Lanes are summed in one fixed order ({@link LaneSum}), so the result does not depend on the JIT tier.
      */
     public void matvec(float[] x, int xOff, float[] y, int yOff) {
         float[] all = new float[blocks];
@@ -183,7 +184,7 @@ public final class PackedBinaryMatrix {
             long bits = LANE_BITS & (a == null ? -1L : a[aBase + (j >>> 6)] >>> (j & 63));
             acc = acc.add(FloatVector.fromArray(F, x, off + j), VectorMask.fromLong(F, bits));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; j < w; j++) {
             if (a == null || bit(a, aBase, j)) s += x[off + j];
         }
@@ -207,9 +208,9 @@ public final class PackedBinaryMatrix {
             vg = vg.add(xv, VectorMask.fromLong(F, g & LANE_BITS));
             v1g = v1g.add(xv, VectorMask.fromLong(F, p1 & g));
         }
-        float a1 = v1.reduceLanes(VectorOperators.ADD), a1s = v1s.reduceLanes(VectorOperators.ADD);
-        float a2 = v2.reduceLanes(VectorOperators.ADD), ag = vg.reduceLanes(VectorOperators.ADD);
-        float a1g = v1g.reduceLanes(VectorOperators.ADD);
+        float a1 = LaneSum.of(v1), a1s = LaneSum.of(v1s);
+        float a2 = LaneSum.of(v2), ag = LaneSum.of(vg);
+        float a1g = LaneSum.of(v1g);
         for (; j < w; j++) {
             float xv = x[off + j];
             boolean p1 = bit(plane1, rBase, j);

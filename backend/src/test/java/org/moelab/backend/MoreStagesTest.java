@@ -120,13 +120,19 @@ class MoreStagesTest {
                 "name", "tiny-mobie")).post(M + "/quantization"), Duration.ofSeconds(600));
         assertEquals("mobie", r.getString("method"));
         assertEquals("tiny-mobie", r.getString("model"));
+        assertEquals("moelab.mobie/1", r.getString("format"), "the packed artifact, not a simulation checkpoint");
+        RestAssured.get("/v1/models/tiny-mobie").then().statusCode(200).body("kind", equalTo("mobie_artifact"))
+                .body("quantization.components", equalTo("+CEJD+GLAS"));
         double paper = r.getDouble("achievedPayloadBits");
         double honest = r.getDouble("achievedBitsWithScales");
-        assertTrue(paper > 1.0 && paper < 1.5 && honest > paper, "paper convention " + paper + ", honest total " + honest);
+        assertTrue(paper > 1.0 && paper < 1.5 && honest > paper, "paper convention " + paper + ", with bitmaps and α/μ " + honest);
+        assertTrue(r.getDouble("bitsWithBasis") > honest, "the honest total adds the CEJD backbones");
         assertTrue(r.getString("note").contains("+CEJD+GLAS") && !r.getString("note").contains("NGES"), "the ablation is recorded: "
                 + r.getString("note"));
         Api.json().body(Map.of("prompt", "The old man said that", "maxTokens", 4, "temperature", 0))
                 .post("/v1/models/tiny-mobie/generate").then().statusCode(200).body("tokens.size()", equalTo(4));
+        Api.json().body(Map.of("method", "rtn", "bits", 2)).post("/v1/models/tiny-mobie/quantization").then().statusCode(422)
+                .body("code", equalTo("already_quantized"));
         // the reference defaults to the artifact's registered source model
         JsonPath shift = runJob(Api.json().body(Map.of("maxTokens", 256, "window", 128)).post("/v1/models/tiny-mobie/expert-shift"),
                 Duration.ofSeconds(120));

@@ -21,11 +21,12 @@ public final class ModelEntry {
     public enum State { AVAILABLE, LOADING, READY, FAILED, UNLOADING }
 
     /**
-     * A plain checkpoint, a packed BitsMoE artifact, or a dequantized (simulation) artifact of RTN, GPTQ or
-     * router-norm: an ordinary checkpoint with fp32 experts and a {@code moelab.json} saying what was done.
+     * A plain checkpoint, a packed BitsMoE artifact, a packed MoBiE artifact (binary experts), or a dequantized
+     * (simulation) artifact of RTN, GPTQ or router-norm: an ordinary checkpoint with fp32 experts and a
+     * {@code moelab.json} saying what was done.
      */
     public enum Kind {
-        CHECKPOINT, BITSMOE_ARTIFACT, DEQUANTIZED_ARTIFACT;
+        CHECKPOINT, BITSMOE_ARTIFACT, MOBIE_ARTIFACT, DEQUANTIZED_ARTIFACT;
 
         /** Any quantized artifact (its routed experts are quantized already). */
         public boolean artifact() {
@@ -82,16 +83,19 @@ public final class ModelEntry {
     static Runtime load(Path dir, Kind kind) {
         long t0 = System.nanoTime();
         // a dequantized artifact is an ordinary checkpoint (fp32 experts): it loads like one
-        BitsMoeArtifact.Loaded loaded = kind == Kind.BITSMOE_ARTIFACT ? BitsMoeArtifact.load(dir)
-                : BitsMoeArtifact.Loaded.plain(org.moelab.model.ModelLoader.load(dir));
+        BitsMoeArtifact.Loaded loaded = switch (kind) {
+            case BITSMOE_ARTIFACT -> BitsMoeArtifact.load(dir);
+            case MOBIE_ARTIFACT -> org.moelab.mobie.artifact.MobieArtifact.load(dir);
+            default -> BitsMoeArtifact.Loaded.plain(org.moelab.model.ModelLoader.load(dir));
+        };
         try {
             MoeTokenizer tok = MoeTokenizer.load(dir);
             Transformer t = loaded.transformer();
             long heap = 0;
             if (loaded.quantized()) {
-                // the factorized tables are decoded onto the heap; bases widen from bf16 to float
+                // the factorized (or binary) tables are decoded onto the heap; bases widen from bf16 to float
                 for (Tensor x : loaded.model().checkpoint().tensors()) {
-                    if (!x.name().startsWith("bitsmoe.")) continue;
+                    if (!x.name().startsWith("bitsmoe.") && !x.name().startsWith("mobie.")) continue;
                     heap += x.name().endsWith(".basis") ? 4 * x.elements() : x.data().byteSize();
                 }
             }

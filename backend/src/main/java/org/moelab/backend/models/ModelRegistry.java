@@ -15,6 +15,7 @@ import org.moelab.baselines.DequantizedArtifact;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.checkpoint.ArtifactDirectory;
 import org.moelab.checkpoint.CheckpointException;
+import org.moelab.mobie.artifact.MobieArtifact;
 import org.moelab.model.ModelLoader;
 import org.moelab.runtime.Transformer;
 import org.moelab.tokenizer.MoeTokenizer;
@@ -153,6 +154,7 @@ public class ModelRegistry {
     /** What a directory holds, by its {@code moelab.json} (none: a plain checkpoint). */
     public static ModelEntry.Kind kindOf(Path dir) {
         if (DequantizedArtifact.isDequantized(dir)) return ModelEntry.Kind.DEQUANTIZED_ARTIFACT;
+        if (MobieArtifact.isArtifact(dir)) return ModelEntry.Kind.MOBIE_ARTIFACT;
         return BitsMoeArtifact.isArtifact(dir) ? ModelEntry.Kind.BITSMOE_ARTIFACT : ModelEntry.Kind.CHECKPOINT;
     }
 
@@ -182,6 +184,7 @@ public class ModelRegistry {
             ModelLoader.readConfig(real.resolve("config.json"));
             if (kind == ModelEntry.Kind.BITSMOE_ARTIFACT) BitsMoeArtifact.readManifest(real);
             if (kind == ModelEntry.Kind.DEQUANTIZED_ARTIFACT) DequantizedArtifact.readManifest(real);
+            if (kind == ModelEntry.Kind.MOBIE_ARTIFACT) MobieArtifact.readManifest(real);
         } catch (CheckpointException e) {
             throw ApiException.invalid("path", "not a usable model directory: " + e.getMessage());
         } catch (IOException e) {

@@ -37,6 +37,12 @@ public record ModelView(String id, String path, String kind, String state, Strin
             } catch (RuntimeException ex) {
                 q = Map.of("error", String.valueOf(ex.getMessage()));
             }
+        } else if (e.kind == ModelEntry.Kind.MOBIE_ARTIFACT) {
+            try {
+                q = quantization(org.moelab.mobie.artifact.MobieArtifact.readManifest(e.dir));
+            } catch (RuntimeException ex) {
+                q = Map.of("error", String.valueOf(ex.getMessage()));
+            }
         } else if (e.kind == ModelEntry.Kind.DEQUANTIZED_ARTIFACT) {
             try {
                 q = quantization(DequantizedArtifact.readManifest(e.dir));
@@ -65,6 +71,22 @@ public record ModelView(String id, String path, String kind, String state, Strin
         q.put("sourceModel", m.sourceModel());
         q.put("calibration", m.calibrationName());
         q.put("solver", m.solver());
+        return q;
+    }
+
+    /** A packed MoBiE artifact: the components, bits in both conventions (papers': sign planes; honest: everything). */
+    static Map<String, Object> quantization(org.moelab.mobie.artifact.MobieManifest m) {
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("method", m.method());
+        q.put("format", m.format());
+        q.put("components", m.components());
+        q.put("bitsPayload", m.bitsPaper());
+        q.put("bitsWithScales", m.bitsWithBitmaps());
+        q.put("bitsHonest", m.bitsHonest());
+        q.put("layers", m.layers());
+        q.put("bytes", m.bytes());
+        q.put("sourceModel", m.sourceModel());
+        q.put("calibration", m.calibrationName());
         return q;
     }
 

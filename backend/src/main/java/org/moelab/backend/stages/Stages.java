@@ -30,6 +30,8 @@ import org.moelab.eval.Perplexity;
 import org.moelab.model.ModelConfig;
 import org.moelab.model.MoeModel;
 import org.moelab.mobie.Mobie;
+import org.moelab.mobie.artifact.MobieArtifact;
+import org.moelab.mobie.artifact.MobieManifest;
 import org.moelab.tokenizer.MoeTokenizer;
 
 import java.io.IOException;
@@ -135,8 +137,81 @@ public class Stages {
         boolean calibrated = !method.equals("rtn");
         int sequences = calibrated ? req.sequences() : 0;
         int length = calibrated ? req.length(cfg) : 0;
+        if (method.equals("mobie")) {
+            return submitArtifactJob(e, req, BASELINE, method, bits,
+                    (lease, ctx, name, out) -> quantizeMobie(lease, ctx, req, sequences, length, name, out));
+        }
         return submitArtifactJob(e, req, BASELINE, method, bits,
                 (lease, ctx, name, out) -> quantizeBaseline(lease, ctx, method, bits, rn, req, sequences, length, name, out));
+    }
+
+    /** MoBiE, written as its packed artifact (sign planes, bitmaps, fp16 α/μ, 8-bit CEJD backbones) and registered. */
+    private Object quantizeMobie(ModelRegistry.Lease lease, JobService.Context ctx, BitsMoeRequest req, int sequences, int length,
+                                 String name, Path out) throws IOException {
+        MoeModel model = lease.loaded().model();
+        Laps laps = new Laps();
+        return keepOrClean(name, out, () -> {
+            CalibrationSet cal = CalibrationCorpus.sample(lease.tokenizer(), corpora(), sequences, length, req.seedOrDefault(), 0.05);
+            ctx.progress().update("calibration sample", 1, 1);
+            laps.lap("calibration sample");
+            Mobie.Options o = req.mobieOptions();
+            Mobie.Result r = Mobie.quantize(model, cal, o, ctx.progress());
+            laps.lap("mobie");
+            ctx.progress().update("write", 0, 1);
+            MobieManifest m = MobieArtifact.write(out, model, r, o, cal);
+            ctx.progress().update("write", 1, 1);
+            laps.lap("write");
+            registerArtifact(out, name, ctx);
+            laps.lap("register");
+            Map<String, Object> res = new LinkedHashMap<>();
+            res.put("model", name);
+            res.put("path", out.toString());
+            res.put("sourceModel", lease.id());
+            res.put("method", "mobie");
+            res.put("format", m.format());
+            res.put("components", m.components());
+            res.put("bits", 1.0);
+            res.put("plannedPayloadBits", m.bitsPaper());
+            res.put("achievedPayloadBits", m.bitsPaper());
+            res.put("achievedBitsWithScales", m.bitsWithBitmaps());
+            res.put("bitsWithBasis", m.bitsHonest());
+            res.put("bytes", m.bytes());
+            res.put("seconds", laps.total());
+            res.put("stages", laps.stages());
+            res.put("fallbacks", List.of());
+            res.put("note", "MoBiE " + m.components() + ": " + r.bits().describe());
+            return res;
+        });
+    }
+
+    /** The work inside an artifact job, once the artifact is registered; anything else leaves nothing behind. */
+    @FunctionalInterface
+    private interface Kept {
+        Object run() throws IOException;
+    }
+
+    /** Runs {@code work}; if it does not finish (failure, cancel), forgets the registration and deletes {@code out}. */
+    private Object keepOrClean(String name, Path out, Kept work) throws IOException {
+        boolean kept = false;
+        try {
+            Object r = work.run();
+            kept = true;
+            return r;
+        } finally {
+            if (!kept) {
+                if (registry.contains(name)) registry.forget(registry.find(name));
+                FileOps.deleteTree(out);
+            }
+        }
+    }
+
+    /** Registers a written artifact as model {@code name} and verifies it loads (unless that would pass the memory limit). */
+    private ModelEntry registerArtifact(Path out, String name, JobService.Context ctx) {
+        ctx.progress().update("register", 0, 1);
+        ModelEntry artifact = registry.register(out, name, "artifact").entry();
+        if (registry.fitsMemoryLimit(artifact)) registry.awaitLoaded(artifact);
+        ctx.progress().update("register", 1, 1);
+        return artifact;
     }
 
     /** The work of a quantization job once its artifact name is reserved. */
@@ -171,19 +246,13 @@ public class Stages {
     private Object quantize(ModelRegistry.Lease lease, JobService.Context ctx, BitsMoeOptions o, BitsMoeRequest req, int sequences,
                             int length, String name, Path out) throws IOException {
         MoeModel model = lease.loaded().model();
-        boolean kept = false;
-        ModelEntry artifact = null;
-        try {
+        // a cancelled or failed run leaves nothing behind (core already removed its temporary directory)
+        return keepOrClean(name, out, () -> {
             CalibrationSet cal = CalibrationCorpus.sample(lease.tokenizer(), corpora(), sequences, length, req.seedOrDefault(), 0.05);
             ctx.progress().update("calibration sample", 1, 1);
             BitsMoeRunner.Planned p = BitsMoeRunner.plan(model, o, cal, ctx.progress());
             BitsMoeRunner.Summary s = BitsMoeRunner.quantize(model, p, out, ctx.progress());
-            ctx.progress().update("register", 0, 1);
-            artifact = registry.register(out, name, "artifact").entry();
-            // verified by loading it, unless that would pass moelab.max-loaded-bytes: then it stays registered, loads on first use
-            if (registry.fitsMemoryLimit(artifact)) registry.awaitLoaded(artifact);
-            ctx.progress().update("register", 1, 1);
-            kept = true;
+            registerArtifact(out, name, ctx);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("model", name);
             r.put("path", out.toString());
@@ -198,13 +267,7 @@ public class Stages {
             r.put("fallbacks", s.fallbacks());
             r.put("plan", PlanView.of(p));
             return r;
-        } finally {
-            // a cancelled or failed run leaves nothing behind (core already removed its temporary directory)
-            if (!kept) {
-                if (artifact != null) registry.forget(artifact);
-                FileOps.deleteTree(out);
-            }
-        }
+        });
     }
 
     /**
@@ -215,10 +278,9 @@ public class Stages {
                                     RouterNormMixedPrecision.Options rn, BitsMoeRequest req, int sequences, int length, String name,
                                     Path out) throws IOException {
         MoeModel model = lease.loaded().model();
-        boolean kept = false;
-        ModelEntry artifact = null;
         Laps laps = new Laps();
-        try {
+        // a cancelled or failed run leaves nothing behind (core writes into a temporary directory it removes)
+        return keepOrClean(name, out, () -> {
             CalibrationSet cal = null;
             if (!method.equals("rtn")) {
                 cal = CalibrationCorpus.sample(lease.tokenizer(), corpora(), sequences, length, req.seedOrDefault(), 0.05);
@@ -227,8 +289,6 @@ public class Stages {
             }
             List<List<DequantizedExperts.Expert>> experts;
             double payload = bits;
-            double withScales = payload + 32.0 / GROUP_SIZE;
-            String note = null;
             List<Map<String, Object>> layers = new ArrayList<>();
             List<String> fallbacks = new ArrayList<>();
             switch (method) {
@@ -237,13 +297,6 @@ public class Stages {
                     GptqQuantizer.Result g = GptqQuantizer.quantize(model, cal, GptqQuantizer.Options.defaults((int) bits), ctx.progress());
                     for (GptqQuantizer.LayerReport r : g.layers()) layers.add(gptqLayer(r, fallbacks));
                     experts = g.experts();
-                }
-                case "mobie" -> {
-                    Mobie.Result r = Mobie.quantize(model, cal, req.mobieOptions(), ctx.progress());
-                    payload = r.bits().paper();
-                    withScales = r.bits().honest();
-                    note = "MoBiE " + req.mobieOptions().label() + "; " + r.bits().describe();
-                    experts = r.experts();
                 }
                 default -> {
                     RouterNormMixedPrecision.Result r = RouterNormMixedPrecision.run(model, cal, rn, ctx.progress());
@@ -255,23 +308,16 @@ public class Stages {
                         layers.add(m);
                     }
                     payload = r.plan().realisedAverage();
-                    withScales = payload + 32.0 / GROUP_SIZE;
                     experts = r.experts();
                 }
             }
             laps.lap(method);
             ctx.progress().update("write", 0, 1);
-            DequantizedArtifact.Manifest m = DequantizedArtifact.write(out, model, experts, Map.of(), method, bits, payload, withScales,
-                    GROUP_SIZE, cal, note);
+            DequantizedArtifact.Manifest m = DequantizedArtifact.write(out, model, experts, method, bits, payload, GROUP_SIZE, cal);
             ctx.progress().update("write", 1, 1);
             laps.lap("write");
-            ctx.progress().update("register", 0, 1);
-            artifact = registry.register(out, name, "artifact").entry();
-            // verified by loading it, unless that would pass moelab.max-loaded-bytes: then it stays registered, loads on first use
-            if (registry.fitsMemoryLimit(artifact)) registry.awaitLoaded(artifact);
-            ctx.progress().update("register", 1, 1);
+            registerArtifact(out, name, ctx);
             laps.lap("register");
-            kept = true;
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("model", name);
             r.put("path", out.toString());
@@ -291,13 +337,7 @@ public class Stages {
             r.put("layers", layers);
             r.put("note", m.note());
             return r;
-        } finally {
-            // a cancelled or failed run leaves nothing behind (core writes into a temporary directory it removes)
-            if (!kept) {
-                if (artifact != null) registry.forget(artifact);
-                FileOps.deleteTree(out);
-            }
-        }
+        });
     }
 
     private static Map<String, Object> gptqLayer(GptqQuantizer.LayerReport r, List<String> fallbacks) {
@@ -386,6 +426,7 @@ public class Stages {
     static Path sourceDir(ModelEntry e) {
         String source = switch (e.kind()) {
             case BITSMOE_ARTIFACT -> BitsMoeArtifact.readManifest(e.dir()).sourceModel();
+            case MOBIE_ARTIFACT -> org.moelab.mobie.artifact.MobieArtifact.readManifest(e.dir()).sourceModel();
             case DEQUANTIZED_ARTIFACT -> {
                 try {
                     yield DequantizedArtifact.readManifest(e.dir()).sourceModel();
@@ -413,6 +454,10 @@ public class Stages {
         if (e.kind() == ModelEntry.Kind.BITSMOE_ARTIFACT) {
             throw ApiException.unprocessable("already_quantized", "model " + id + " is a quantized artifact; its routed experts are "
                     + "factorized already. Run the stage on its source model.", null);
+        }
+        if (e.kind() == ModelEntry.Kind.MOBIE_ARTIFACT) {
+            throw ApiException.unprocessable("already_quantized", "model " + id + " is a MoBiE artifact; its routed experts are "
+                    + "binarized already. Run the stage on its source model.", null);
         }
         if (e.kind() == ModelEntry.Kind.DEQUANTIZED_ARTIFACT) {
             throw ApiException.unprocessable("already_quantized", "model " + id + " is a quantized (dequantized simulation) artifact; "

@@ -7,7 +7,6 @@ import org.moelab.eval.ModelScorer;
 import org.moelab.eval.Perplexity;
 import org.moelab.eval.TaskResult;
 import org.moelab.eval.ZeroShot;
-import org.moelab.model.ModelLoader;
 import org.moelab.runtime.Transformer;
 import org.moelab.tokenizer.MoeTokenizer;
 import picocli.CommandLine.Command;
@@ -130,8 +129,7 @@ final class EvalCommand implements Runnable {
     }
 
     private BitsMoeArtifact.Loaded openReference() {
-        if (BitsMoeArtifact.isArtifact(referenceModel)) return BitsMoeArtifact.load(referenceModel);
-        return BitsMoeArtifact.Loaded.plain(ModelLoader.load(referenceModel));
+        return ModelOption.open(referenceModel);
     }
 
     private Path comparisonText(Path modelDir) {

@@ -26,7 +26,11 @@ final class ModelOption {
 
     /** The model or quantized artifact at --model, ready to run. */
     BitsMoeArtifact.Loaded open() {
-        Path dir = resolve();
+        return open(resolve());
+    }
+
+    /** The model or quantized artifact (BitsMoE, MoBiE, dequantized) at {@code dir}, ready to run. */
+    static BitsMoeArtifact.Loaded open(Path dir) {
         if (DequantizedArtifact.isDequantized(dir)) Log.info("%s holds dequantized (simulated) weights written by quantize", dir);
         if (MobieArtifact.isArtifact(dir)) {
             long t0 = System.nanoTime();
@@ -36,7 +40,7 @@ final class ModelOption {
                     (System.nanoTime() - t0) / 1e6);
             return a;
         }
-        if (!BitsMoeArtifact.isArtifact(dir)) return BitsMoeArtifact.Loaded.plain(load());
+        if (!BitsMoeArtifact.isArtifact(dir)) return BitsMoeArtifact.Loaded.plain(loadCheckpoint(dir));
         long t0 = System.nanoTime();
         BitsMoeArtifact.Loaded a = BitsMoeArtifact.load(dir);
         Log.info("loaded %s artifact %s (%.2f payload bits/weight, layers %s) in %.0f ms", a.manifest().method(), dir,
@@ -45,7 +49,10 @@ final class ModelOption {
     }
 
     MoeModel load() {
-        Path dir = resolve();
+        return loadCheckpoint(resolve());
+    }
+
+    static MoeModel loadCheckpoint(Path dir) {
         long t0 = System.nanoTime();
         MoeModel m = ModelLoader.load(dir);
         Log.info("loaded %s (%s, %d layers, %d experts top-%d) in %.0f ms", dir, m.config().modelType(),

@@ -43,7 +43,7 @@ public final class BitsMoe {
     }
 
     public BitsMoe(BitsMoeOptions options) {
-        this(options, SpectralCompute.cpu());
+        this(options, SpectralCompute.chosen());
     }
 
     public BitsMoeOptions options() {
@@ -179,7 +179,7 @@ public final class BitsMoe {
         int hidden = model.config().hidden();
         long layers = costs.stream().mapToInt(CostModel.ProjectionCosts::layer).distinct().count();
         long n = layers * 3L * model.config().experts() * inter * hidden;
-        double basis = layers * 3.0 * rank(model) * hidden * (options.basisBf16() ? 16 : 32);
+        double basis = layers * 3.0 * rank(model) * hidden * options.basis().bitsPerElement();
         return AllocationProblem.fromProjectionCosts(costs, inter).withTotalWeights(n).withBasisOverheadBits(basis)
                 .withGroupSize(options.groupSize());
     }
@@ -208,7 +208,7 @@ public final class BitsMoe {
                 unit += units;
             }
             out.add(new QuantizedLayer(d.layer(), d.gate().rank(), d.gate().hidden(), d.gate().basis(), d.up().basis(),
-                    d.down().basis(), options.basisBf16(), packed[0], packed[1], packed[2]));
+                    d.down().basis(), options.basis(), packed[0], packed[1], packed[2]));
             progress.update("pack", out.size(), decompositions.size());
         }
         if (unit != plan.units()) throw new IllegalArgumentException("plan has " + plan.units() + " units, decompositions " + unit);

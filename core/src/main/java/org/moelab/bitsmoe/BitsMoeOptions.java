@@ -4,6 +4,7 @@ import org.moelab.bitsmoe.allocation.Accounting;
 import org.moelab.bitsmoe.allocation.AllocationProblem;
 import org.moelab.bitsmoe.allocation.BitAllocation;
 import org.moelab.bitsmoe.calibration.CalibrationCoverage;
+import org.moelab.bitsmoe.execution.BasisStorage;
 import org.moelab.quant.SymmetricGroupQuantizer;
 
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.List;
  * @param solver            allocation solver (AUTO: exact DP when it fits, else the hull greedy with its gap)
  * @param candidates        candidate widths B ({0,1,2,3,4,8,16} [choice])
  * @param rank              r, or 0 for r = H ([choice] default: exact change of basis)
- * @param basisBf16         store the shared bases as bf16 ([choice] default) rather than fp32
+ * @param basis             storage of the shared bases: BF16 ([choice] default), F32, or INT8 (group 128, methods.md §1.1)
  * @param groupSize         g of the component quantizer (128)
  * @param multiStartScales  [choice] multi-start least-squares scales (true) or the public runtime's mean|x| start
  * @param coverageFraction  an expert is flagged below this fraction of a uniform share of routed tokens
@@ -26,7 +27,7 @@ import java.util.List;
  * @param pins              user pins, applied over the allocation
  */
 public record BitsMoeOptions(double bits, Accounting mode, BitAllocation.Solver solver, int[] candidates, int rank,
-                             boolean basisBf16, int groupSize, boolean multiStartScales, double coverageFraction,
+                             BasisStorage basis, int groupSize, boolean multiStartScales, double coverageFraction,
                              CalibrationCoverage.Policy coveragePolicy, double floorWeight, List<Integer> layers,
                              List<PinRule> pins) {
 
@@ -39,55 +40,73 @@ public record BitsMoeOptions(double bits, Accounting mode, BitAllocation.Solver 
         layers = layers == null ? null : List.copyOf(layers);
         if (rank < 0) throw new IllegalArgumentException("rank " + rank + " (use 0 for r = H)");
         if (groupSize <= 0) throw new IllegalArgumentException("group size " + groupSize);
+        java.util.Objects.requireNonNull(basis, "basis");
+    }
+
+    /** As the canonical constructor, with bf16 ({@code true}) or f32 bases. */
+    public BitsMoeOptions(double bits, Accounting mode, BitAllocation.Solver solver, int[] candidates, int rank, boolean basisBf16,
+                          int groupSize, boolean multiStartScales, double coverageFraction, CalibrationCoverage.Policy coveragePolicy,
+                          double floorWeight, List<Integer> layers, List<PinRule> pins) {
+        this(bits, mode, solver, candidates, rank, basisBf16 ? BasisStorage.BF16 : BasisStorage.F32, groupSize, multiStartScales,
+                coverageFraction, coveragePolicy, floorWeight, layers, pins);
+    }
+
+    /** Whether the bases are bf16 (the default). */
+    public boolean basisBf16() {
+        return basis == BasisStorage.BF16;
     }
 
     public static BitsMoeOptions defaults(double bits) {
         return new BitsMoeOptions(bits, Accounting.PAYLOAD, BitAllocation.Solver.AUTO, AllocationProblem.DEFAULT_CANDIDATES,
-                0, true, 128, true, 0.05, CalibrationCoverage.Policy.FLOOR, 0.1, null, List.of());
+                0, BasisStorage.BF16, 128, true, 0.05, CalibrationCoverage.Policy.FLOOR, 0.1, null, List.of());
     }
 
     public BitsMoeOptions withBits(double b) {
-        return new BitsMoeOptions(b, mode, solver, candidates, rank, basisBf16, groupSize, multiStartScales, coverageFraction,
+        return new BitsMoeOptions(b, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
                 coveragePolicy, floorWeight, layers, pins);
     }
 
     public BitsMoeOptions withBasisBf16(boolean bf16) {
-        return new BitsMoeOptions(bits, mode, solver, candidates, rank, bf16, groupSize, multiStartScales, coverageFraction,
+        return withBasis(bf16 ? BasisStorage.BF16 : BasisStorage.F32);
+    }
+
+    public BitsMoeOptions withBasis(BasisStorage b) {
+        return new BitsMoeOptions(bits, mode, solver, candidates, rank, b, groupSize, multiStartScales, coverageFraction,
                 coveragePolicy, floorWeight, layers, pins);
     }
 
     public BitsMoeOptions withCandidates(int... c) {
-        return new BitsMoeOptions(bits, mode, solver, c, rank, basisBf16, groupSize, multiStartScales, coverageFraction,
+        return new BitsMoeOptions(bits, mode, solver, c, rank, basis, groupSize, multiStartScales, coverageFraction,
                 coveragePolicy, floorWeight, layers, pins);
     }
 
     public BitsMoeOptions withLayers(List<Integer> l) {
-        return new BitsMoeOptions(bits, mode, solver, candidates, rank, basisBf16, groupSize, multiStartScales, coverageFraction,
+        return new BitsMoeOptions(bits, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
                 coveragePolicy, floorWeight, l, pins);
     }
 
     public BitsMoeOptions withPins(List<PinRule> p) {
-        return new BitsMoeOptions(bits, mode, solver, candidates, rank, basisBf16, groupSize, multiStartScales, coverageFraction,
+        return new BitsMoeOptions(bits, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
                 coveragePolicy, floorWeight, layers, p);
     }
 
     public BitsMoeOptions withSolver(BitAllocation.Solver s) {
-        return new BitsMoeOptions(bits, mode, s, candidates, rank, basisBf16, groupSize, multiStartScales, coverageFraction,
+        return new BitsMoeOptions(bits, mode, s, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
                 coveragePolicy, floorWeight, layers, pins);
     }
 
     public BitsMoeOptions withMode(Accounting m) {
-        return new BitsMoeOptions(bits, m, solver, candidates, rank, basisBf16, groupSize, multiStartScales, coverageFraction,
+        return new BitsMoeOptions(bits, m, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
                 coveragePolicy, floorWeight, layers, pins);
     }
 
     public BitsMoeOptions withRank(int r) {
-        return new BitsMoeOptions(bits, mode, solver, candidates, r, basisBf16, groupSize, multiStartScales, coverageFraction,
+        return new BitsMoeOptions(bits, mode, solver, candidates, r, basis, groupSize, multiStartScales, coverageFraction,
                 coveragePolicy, floorWeight, layers, pins);
     }
 
     public BitsMoeOptions withCoveragePolicy(CalibrationCoverage.Policy p) {
-        return new BitsMoeOptions(bits, mode, solver, candidates, rank, basisBf16, groupSize, multiStartScales, coverageFraction,
+        return new BitsMoeOptions(bits, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
                 p, floorWeight, layers, pins);
     }
 

@@ -1,37 +1,63 @@
 package org.moelab.bitsmoe;
 
+import org.moelab.bitsmoe.execution.BasisStorage;
 import org.moelab.bitsmoe.execution.FactorizedExperts;
 import org.moelab.bitsmoe.execution.FactorizedMoeLayer;
+import org.moelab.bitsmoe.execution.SharedBasis;
 import org.moelab.model.MoeWeights;
-import org.moelab.tensor.Tensor;
 
 /**
- * One MoE layer after BitsMoE: the shared bases (unquantized, bf16 or fp32) and the packed expert factors.
+ * One MoE layer after BitsMoE: the shared bases (bf16, f32 or int8; {@link SharedBasis}) and the packed expert factors.
  *
  * @param gateBasis (r, H) row k = v_k of gate
  * @param upBasis   (r, H) row k = v_k of up
  * @param downBasis (r, H) row k = u_k of down
- * @param basisBf16 whether the bases are stored (and run) as bf16
  */
-public record QuantizedLayer(int layer, int rank, int hidden, float[] gateBasis, float[] upBasis, float[] downBasis,
-                             boolean basisBf16, FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
+public record QuantizedLayer(int layer, int rank, int hidden, SharedBasis gateBasis, SharedBasis upBasis, SharedBasis downBasis,
+                             FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
+
+    public QuantizedLayer {
+        for (SharedBasis b : new SharedBasis[] {gateBasis, upBasis, downBasis}) {
+            if (b.rank() != rank || b.hidden() != hidden) {
+                throw new IllegalArgumentException("layer " + layer + ": a (" + b.rank() + ", " + b.hidden() + ") basis, expected (" + rank + ", " + hidden + ")");
+            }
+        }
+        if (gateBasis.storage() != upBasis.storage() || gateBasis.storage() != downBasis.storage()) {
+            throw new IllegalArgumentException("layer " + layer + ": the three bases are stored differently");
+        }
+    }
+
+    /** Bases (r, H) as floats, stored as {@code storage} (INT8 quantizes them here). */
+    public QuantizedLayer(int layer, int rank, int hidden, float[] gateBasis, float[] upBasis, float[] downBasis,
+                          BasisStorage storage, FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
+        this(layer, rank, hidden, SharedBasis.of(gateBasis, rank, hidden, storage), SharedBasis.of(upBasis, rank, hidden, storage),
+                SharedBasis.of(downBasis, rank, hidden, storage), gate, up, down);
+    }
+
+    /** As above with bf16 ({@code true}) or f32 bases. */
+    public QuantizedLayer(int layer, int rank, int hidden, float[] gateBasis, float[] upBasis, float[] downBasis,
+                          boolean basisBf16, FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
+        this(layer, rank, hidden, gateBasis, upBasis, downBasis, basisBf16 ? BasisStorage.BF16 : BasisStorage.F32, gate, up, down);
+    }
+
+    public BasisStorage basis() {
+        return gateBasis.storage();
+    }
+
+    /** The same layer with its bases re-stored as {@code storage} (from their current values; int8 → others dequantizes). */
+    public QuantizedLayer withBasis(BasisStorage storage) {
+        if (storage == basis()) return this;
+        return new QuantizedLayer(layer, rank, hidden, gateBasis.values(), upBasis.values(), downBasis.values(), storage, gate, up, down);
+    }
 
     /** The runtime block, with the router and any shared expert taken from {@code source}. */
     public FactorizedMoeLayer block(MoeWeights source) {
-        float[] downT = new float[hidden * rank]; // (H, r)
-        for (int k = 0; k < rank; k++) {
-            for (int h = 0; h < hidden; h++) downT[h * rank + k] = downBasis[k * hidden + h];
-        }
-        return new FactorizedMoeLayer(source, basis("gate_basis", gateBasis, rank, hidden), basis("up_basis", upBasis, rank, hidden),
-                basis("down_basis", downT, hidden, rank), gate, up, down);
+        return new FactorizedMoeLayer(source, gateBasis.projection("gate_basis"), upBasis.projection("up_basis"),
+                downBasis.expansion("down_basis"), gate, up, down);
     }
 
-    private Tensor basis(String name, float[] v, long rows, long cols) {
-        return basisBf16 ? Tensor.ofBf16(name, v, rows, cols) : Tensor.ofFloats(name, v, rows, cols);
-    }
-
-    /** Stored bits of the bases. */
+    /** Stored bits of the bases (int8: with their group scales). */
     public long basisBits() {
-        return 3L * rank * hidden * (basisBf16 ? 16 : 32);
+        return gateBasis.bits() + upBasis.bits() + downBasis.bits();
     }
 }

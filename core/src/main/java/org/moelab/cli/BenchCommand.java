@@ -1,6 +1,12 @@
 package org.moelab.cli;
 
 import org.moelab.bench.DecodeBenchmark;
+import org.moelab.bench.MoeBlockBenchmark;
+import org.moelab.bitsmoe.BitsMoe;
+import org.moelab.bitsmoe.QuantizedLayer;
+import org.moelab.bitsmoe.execution.BasisStorage;
+import org.moelab.runtime.MoeBlock;
+import org.moelab.runtime.MoeLayer;
 import org.moelab.bench.StreamBandwidth;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.model.ModelLoader;
@@ -12,11 +18,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print ratios measured in one run.",
-        subcommands = {BenchCommand.Decode.class, BenchQuantizeCommand.class})
+        subcommands = {BenchCommand.Decode.class, BenchScaleCommand.class, BenchQuantizeCommand.class, BenchKernelsCommand.class})
 final class BenchCommand implements Runnable {
 
     @Override
@@ -89,54 +98,123 @@ final class BenchCommand implements Runnable {
         }
     
 
-        /** A quantized artifact against its FP source, measured in the same run, alternating runs. */
+        @Option(names = "--basis-variants", split = ",", paramLabel = "LIST",
+                description = {"Artifact only: also run the artifact with its shared bases re-stored as these (bf16, f32, int8;",
+                        "built from the stored bases in memory), end to end and MoE block alone (default: int8)."})
+        List<String> basisVariants = new ArrayList<>(List.of("int8"));
+
+        @Option(names = "--moe-tokens", description = "Artifact only: hidden states per MoE-block timing pass (default ${DEFAULT-VALUE}).")
+        int moeTokens = 64;
+
+        /** One way of running the model: FP, or the artifact with its bases in some storage. */
+        private record Variant(String name, Transformer transformer, List<MoeLayer> blocks, MoeModel bytesModel) {
+        }
+
+        /**
+         * A quantized artifact against its FP source, in the same run: end-to-end decode (alternating runs so
+         * drift hits all alike) and the MoE blocks alone, each against its own byte roofline.
+         */
         private void quantizedVsFp(StreamBandwidth.Result bw) {
             Path dir = model.resolve();
             try (BitsMoeArtifact.Loaded q = BitsMoeArtifact.load(dir)) {
                 Path src = reference != null ? reference : Path.of(q.manifest().sourceModel());
                 try (MoeModel fp = ModelLoader.load(src)) {
-                    Log.info("decoding %s and its FP source %s, %d runs each of %d tokens after %d prompt tokens...", dir, src,
-                            runs, decodeTokens, promptTokens);
-                    Transformer tq = q.transformer();
-                    Transformer tf = new Transformer(fp);
-                    double qd = 0, fd = 0, qp = 0, fpp = 0;
-                    for (int r = 0; r < runs; r++) { // alternate so drift hits both alike
-                        DecodeBenchmark.Speed a = DecodeBenchmark.speed(tf, promptTokens, decodeTokens, 1);
-                        DecodeBenchmark.Speed b = DecodeBenchmark.speed(tq, promptTokens, decodeTokens, 1);
-                        fd = Math.max(fd, a.decode());
-                        fpp = Math.max(fpp, a.prefill());
-                        qd = Math.max(qd, b.decode());
-                        qp = Math.max(qp, b.prefill());
+                    List<Variant> variants = new ArrayList<>();
+                    List<MoeLayer> fpBlocks = new ArrayList<>();
+                    for (var l : fp.layers()) fpBlocks.add(l.isMoe() ? MoeBlock.dense(l.moe()) : null);
+                    variants.add(new Variant("FP " + fp.config().torchDtype(), new Transformer(fp, fpBlocks), fpBlocks, fp));
+                    List<QuantizedLayer> layers = BitsMoeArtifact.quantizedLayers(q);
+                    BasisStorage stored = layers.getFirst().basis();
+                    variants.add(new Variant(String.format(Locale.ROOT, "BitsMoE %.2fb, %s basis", q.manifest().bitsPayload(), stored),
+                            q.transformer(), q.blocks(), q.model()));
+                    for (String v : basisVariants) {
+                        BasisStorage b = BasisStorage.parse(v);
+                        if (b == stored) continue;
+                        List<QuantizedLayer> re = layers.stream().map(l -> l.withBasis(b)).toList();
+                        List<MoeLayer> blocks = BitsMoe.blocks(q.model(), re);
+                        variants.add(new Variant(String.format(Locale.ROOT, "BitsMoE %.2fb, %s basis*", q.manifest().bitsPayload(), b),
+                                new Transformer(q.model(), blocks), blocks, q.model()));
+                    }
+                    Log.info("decoding %s (%s) and its FP source %s, %d runs each of %d tokens after %d prompt tokens...", dir,
+                            String.join(" | ", variants.stream().map(Variant::name).toList()), src, runs, decodeTokens, promptTokens);
+                    double[] dec = new double[variants.size()];
+                    double[] pre = new double[variants.size()];
+                    for (int r = 0; r < runs; r++) {
+                        for (int i = 0; i < variants.size(); i++) {
+                            DecodeBenchmark.Speed sp = DecodeBenchmark.speed(variants.get(i).transformer(), promptTokens, decodeTokens, 1);
+                            dec[i] = Math.max(dec[i], sp.decode());
+                            pre[i] = Math.max(pre[i], sp.prefill());
+                        }
+                    }
+                    Log.info("timing the MoE blocks alone, %d hidden states x 5 passes per variant...", moeTokens);
+                    float[][] xs = MoeBlockBenchmark.inputs(moeTokens, fp.config().hidden(), 11);
+                    List<org.moelab.model.MoeWeights> sources = fp.layers().stream().map(l -> l.isMoe() ? l.moe() : null).toList();
+                    List<MoeLayer> onlyQuantized = new ArrayList<>();
+                    for (int l = 0; l < fpBlocks.size(); l++) onlyQuantized.add(q.manifest().layers().contains(l) ? fpBlocks.get(l) : null);
+                    MoeBlockBenchmark.Result[] moe = new MoeBlockBenchmark.Result[variants.size()];
+                    for (int i = 0; i < variants.size(); i++) {
+                        List<MoeLayer> bl = i == 0 ? onlyQuantized : variants.get(i).blocks().stream()
+                                .map(b -> b instanceof org.moelab.bitsmoe.execution.FactorizedMoeLayer ? b : null).toList();
+                        moe[i] = MoeBlockBenchmark.run(bl, sources, xs, 5);
                     }
                     double ctx = promptTokens + decodeTokens / 2.0;
-                    double qBytes = DecodeBenchmark.bytesPerToken(q.model(), q.blocks(), ctx);
-                    double fBytes = DecodeBenchmark.bytesPerToken(fp, null, ctx);
+                    List<Map<String, Object>> rows = new ArrayList<>();
+                    for (int i = 0; i < variants.size(); i++) {
+                        Variant v = variants.get(i);
+                        double bytes = DecodeBenchmark.bytesPerToken(v.bytesModel(), i == 0 ? null : v.blocks(), ctx);
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("variant", v.name());
+                        row.put("decode_tokens_per_s", dec[i]);
+                        row.put("prefill_tokens_per_s", pre[i]);
+                        row.put("bytes_per_token", bytes);
+                        row.put("roofline_tokens_per_s", bw.bytesPerSecond() / bytes);
+                        row.put("decode_vs_roofline", dec[i] / (bw.bytesPerSecond() / bytes));
+                        row.put("decode_speedup_vs_fp", dec[i] / dec[0]);
+                        row.put("moe_us_per_token", moe[i].secondsPerToken() * 1e6);
+                        row.put("moe_bytes_per_token", moe[i].bytesPerToken());
+                        row.put("moe_roofline_us_per_token", moe[i].rooflineSecondsPerToken(bw) * 1e6);
+                        row.put("moe_vs_roofline", moe[i].ratio(bw));
+                        row.put("moe_speedup_vs_fp", moe[0].secondsPerToken() / moe[i].secondsPerToken());
+                        rows.add(row);
+                    }
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("model", dir.toString());
                     out.put("source", src.toString());
                     out.put("bits_payload", q.manifest().bitsPayload());
+                    out.put("bits_with_basis", q.manifest().bitsWithBasis());
+                    out.put("calibration", q.manifest().calibrationName());
+                    out.put("moe_layers", q.manifest().layers());
                     out.put("threads", org.moelab.compute.Parallel.threads());
-                    out.put("decode_tokens_per_s", qd);
-                    out.put("fp_decode_tokens_per_s", fd);
-                    out.put("decode_speedup", qd / fd);
-                    out.put("prefill_tokens_per_s", qp);
-                    out.put("fp_prefill_tokens_per_s", fpp);
-                    out.put("bytes_per_token", qBytes);
-                    out.put("fp_bytes_per_token", fBytes);
-                    out.put("byte_ratio", fBytes / qBytes);
                     out.put("copy_bandwidth_gb_per_s", bw.gbPerSecond());
-                    out.put("decode_vs_roofline", qd / (bw.bytesPerSecond() / qBytes));
+                    out.put("prompt_tokens", promptTokens);
+                    out.put("decode_tokens", decodeTokens);
+                    out.put("runs", runs);
+                    out.put("variants", rows);
                     if (json) {
                         Json.print(out);
                         return;
                     }
-                    System.out.printf("decode  quantized %10.1f tokens/s | FP %10.1f tokens/s | speed-up %.2fx (target >= 2x)%n", qd, fd, qd / fd);
-                    System.out.printf("prefill quantized %10.1f tokens/s | FP %10.1f tokens/s%n", qp, fpp);
-                    System.out.printf("bytes per token   quantized %.0f | FP %.0f | FP/quantized %.2fx%n", qBytes, fBytes, fBytes / qBytes);
-                    System.out.printf("decode / roofline (quantized) %.1f %%  at %.2f GB/s copy bandwidth%n",
-                            100 * qd / (bw.bytesPerSecond() / qBytes), bw.gbPerSecond());
+                    print(out, rows, bw);
                 }
             }
+        }
+
+        private void print(Map<String, Object> out, List<Map<String, Object>> rows, StreamBandwidth.Result bw) {
+            System.out.printf(Locale.ROOT, "copy bandwidth %.2f GB/s (%d threads); decode: best of %d runs of %d tokens after %d prompt tokens;"
+                    + " MoE block: %d unit-RMS hidden states, best of 5 passes, layers %s%n", bw.gbPerSecond(), bw.threads(), runs, decodeTokens,
+                    promptTokens, moeTokens, out.get("moe_layers"));
+            System.out.printf(Locale.ROOT, "calibration of the artifact: %s%n", out.get("calibration"));
+            System.out.printf(Locale.ROOT, "%-30s | %9s %9s %9s %6s %7s | %9s %9s %9s %6s %7s%n", "end to end | MoE blocks alone",
+                    "tok/s", "MB/tok", "roof t/s", "%roof", "vs FP", "us/tok", "MB/tok", "roof us", "%roof", "vs FP");
+            for (Map<String, Object> r : rows) {
+                System.out.printf(Locale.ROOT, "%-30s | %9.2f %9.1f %9.2f %5.1f%% %6.2fx | %9.0f %9.2f %9.0f %5.1f%% %6.2fx%n", r.get("variant"),
+                        r.get("decode_tokens_per_s"), (double) r.get("bytes_per_token") / 1e6, r.get("roofline_tokens_per_s"),
+                        100 * (double) r.get("decode_vs_roofline"), r.get("decode_speedup_vs_fp"), r.get("moe_us_per_token"),
+                        (double) r.get("moe_bytes_per_token") / 1e6, r.get("moe_roofline_us_per_token"), 100 * (double) r.get("moe_vs_roofline"),
+                        r.get("moe_speedup_vs_fp"));
+            }
+            System.out.println("* bases re-stored in memory from the artifact's stored bases (not a separate quantization run).");
+            System.out.println("targets: decode >= 2x FP (issue 3); quantized >= 3x FP and >= 60 % of roofline (issue 5).");
         }
     }
 }

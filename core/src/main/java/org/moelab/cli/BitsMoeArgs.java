@@ -7,6 +7,7 @@ import org.moelab.bitsmoe.allocation.BitAllocation;
 import org.moelab.bitsmoe.calibration.CalibrationCorpus;
 import org.moelab.bitsmoe.calibration.CalibrationCoverage;
 import org.moelab.bitsmoe.calibration.CalibrationSet;
+import org.moelab.bitsmoe.execution.BasisStorage;
 import org.moelab.tokenizer.MoeTokenizer;
 import picocli.CommandLine.Option;
 
@@ -30,7 +31,7 @@ final class BitsMoeArgs {
     @Option(names = "--rank", paramLabel = "R", description = "Shared-basis rank r; 0 = H, an exact change of basis (default).")
     int rank = 0;
 
-    @Option(names = "--basis", paramLabel = "DTYPE", description = "Storage of the shared bases: bf16 (default) or f32.")
+    @Option(names = "--basis", paramLabel = "DTYPE", description = "Storage of the shared bases: bf16 (default), f32, or int8 (absmax, one fp16 scale per 128).")
     String basis = "bf16";
 
     @Option(names = "--calibration-sequences", paramLabel = "N", description = "Calibration sequences (default ${DEFAULT-VALUE}).")
@@ -72,11 +73,7 @@ final class BitsMoeArgs {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--solver " + solver + ": expected auto, dp, greedy or mip");
         }
-        boolean bf16 = switch (basis.toLowerCase(Locale.ROOT)) {
-            case "bf16" -> true;
-            case "f32", "fp32" -> false;
-            default -> throw new IllegalArgumentException("--basis " + basis + ": expected bf16 or f32");
-        };
+        BasisStorage storage = BasisStorage.parse(basis);
         CalibrationCoverage.Policy policy = switch (coveragePolicy.toLowerCase(Locale.ROOT)) {
             case "floor" -> CalibrationCoverage.Policy.FLOOR;
             case "more-data" -> CalibrationCoverage.Policy.MORE_DATA;
@@ -84,7 +81,7 @@ final class BitsMoeArgs {
             default -> throw new IllegalArgumentException("--coverage-policy " + coveragePolicy + ": expected floor, route-all or more-data");
         };
         BitsMoeOptions d = BitsMoeOptions.defaults(bits);
-        return new BitsMoeOptions(bits, m, s, d.candidates(), rank, bf16, d.groupSize(), !publicScales, d.coverageFraction(),
+        return new BitsMoeOptions(bits, m, s, d.candidates(), rank, storage, d.groupSize(), !publicScales, d.coverageFraction(),
                 policy, d.floorWeight(), layers == null ? null : parseLayers(layers), pins.stream().map(PinRule::parse).toList());
     }
 

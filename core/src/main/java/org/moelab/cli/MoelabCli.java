@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "moelab", mixinStandardHelpOptions = true, versionProvider = MoelabCli.Version.class,
         description = "A workbench for quantizing Mixture-of-Experts language models.",
         subcommands = {InfoCommand.class, GenerateCommand.class, PplCommand.class, LogitsCommand.class,
-                BenchCommand.class, QuantizeCommand.class, AllocateCommand.class, EvalCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, QuantizeCommand.class, AllocateCommand.class, EvalCommand.class, CompareCommand.class,
+                SynthCommand.class, CommandLine.HelpCommand.class})
 public final class MoelabCli implements Runnable {
 
     public static final String VERSION = "0.1.0";

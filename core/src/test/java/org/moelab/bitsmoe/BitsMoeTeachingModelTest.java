@@ -132,7 +132,7 @@ class BitsMoeTeachingModelTest {
         List<QuantizedLayer> packed = quantize(BitsMoeOptions.defaults(2.5));
         List<QuantizedLayer> dense = new ArrayList<>();
         for (QuantizedLayer l : packed) {
-            dense.add(new QuantizedLayer(l.layer(), l.rank(), l.hidden(), l.gateBasis(), l.upBasis(), l.downBasis(), l.basisBf16(),
+            dense.add(new QuantizedLayer(l.layer(), l.rank(), l.hidden(), l.gateBasis(), l.upBasis(), l.downBasis(),
                     dequantized(l.gate()), dequantized(l.up()), dequantized(l.down())));
         }
         int[] ids = java.util.Arrays.copyOfRange(wiki, 100, 164);

@@ -10,6 +10,7 @@ import org.moelab.bitsmoe.allocation.Accounting;
 import org.moelab.bitsmoe.allocation.AllocationProblem;
 import org.moelab.bitsmoe.allocation.BitAllocation;
 import org.moelab.bitsmoe.calibration.CalibrationCoverage;
+import org.moelab.bitsmoe.execution.BasisStorage;
 import org.moelab.model.ModelConfig;
 
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ import java.util.Map;
  * @param mode                 payload (default), plus-scales, plus-basis
  * @param solver               auto (default), dp, greedy, mip
  * @param rank                 shared-basis rank; 0 = H (default)
- * @param basis                bf16 (default) or f32
+ * @param basis                bf16 (default), f32 or int8 (group 128, methods.md §1.1)
  * @param candidates           candidate widths (default 0,1,2,3,4,8,16)
  * @param calibrationSequences default 128
  * @param calibrationLength    tokens per sequence, default 512
@@ -70,7 +71,7 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
         BitAllocation.Solver s = BitAllocation.Solver.valueOf(
                 Check.oneOf("solver", solver, "auto", List.of("auto", "dp", "greedy", "mip")).toUpperCase());
         int r = Check.range("rank", rank, 0, 0, model.hidden());
-        boolean bf16 = Check.oneOf("basis", basis, "bf16", List.of("bf16", "f32")).equals("bf16");
+        BasisStorage basisStorage = BasisStorage.parse(Check.oneOf("basis", basis, "bf16", List.of("bf16", "f32", "int8")));
         int[] cands = AllocationProblem.DEFAULT_CANDIDATES;
         if (candidates != null) {
             if (candidates.isEmpty()) throw ApiException.invalid("candidates", "field 'candidates' must list at least one width");
@@ -110,8 +111,8 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
             }
         }
         BitsMoeOptions d = BitsMoeOptions.defaults(b);
-        return new BitsMoeOptions(b, m, s, cands, r, bf16, d.groupSize(), publicScales == null || !publicScales,
-                d.coverageFraction(), policy, d.floorWeight(), ls, pinRules);
+        return new BitsMoeOptions(b, m, s, cands, r, true, d.groupSize(), publicScales == null || !publicScales,
+                d.coverageFraction(), policy, d.floorWeight(), ls, pinRules).withBasis(basisStorage);
     }
 
     public int sequences() {

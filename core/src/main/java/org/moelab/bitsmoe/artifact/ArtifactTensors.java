@@ -1,9 +1,11 @@
 package org.moelab.bitsmoe.artifact;
 
 import org.moelab.bitsmoe.QuantizedLayer;
+import org.moelab.bitsmoe.execution.BasisStorage;
 import org.moelab.bitsmoe.execution.Component;
 import org.moelab.bitsmoe.execution.FactorizedExperts;
 import org.moelab.bitsmoe.execution.PackedComponent;
+import org.moelab.bitsmoe.execution.SharedBasis;
 import org.moelab.checkpoint.Checkpoint;
 import org.moelab.checkpoint.CheckpointException;
 import org.moelab.checkpoint.CheckpointException.Problem;
@@ -34,12 +36,19 @@ final class ArtifactTensors {
     }
 
     static void add(CheckpointWriter w, QuantizedLayer l) {
-        float[][] bases = {l.gateBasis(), l.upBasis(), l.downBasis()};
+        SharedBasis[] bases = {l.gateBasis(), l.upBasis(), l.downBasis()};
         FactorizedExperts[] factors = {l.gate(), l.up(), l.down()};
         for (int p = 0; p < 3; p++) {
             String pre = prefix(l.layer(), PROJECTIONS.get(p));
-            if (l.basisBf16()) w.addBf16(pre + "basis", bases[p], l.rank(), l.hidden());
-            else w.addFloats(pre + "basis", bases[p], l.rank(), l.hidden());
+            SharedBasis b = bases[p];
+            switch (b.storage()) {
+                case BF16 -> w.addBf16(pre + "basis", b.values(), l.rank(), l.hidden());
+                case F32 -> w.addFloats(pre + "basis", b.values(), l.rank(), l.hidden());
+                case INT8 -> {
+                    w.add(pre + "basis", DType.U8, new long[] {l.rank(), l.hidden()}, b.codes());
+                    w.addShorts(pre + "basis.scales", DType.F16, b.scales(), l.rank(), SharedBasis.groups(l.hidden()));
+                }
+            }
             addFactors(w, pre, factors[p]);
         }
     }
@@ -82,23 +91,33 @@ final class ArtifactTensors {
         int e = model.config().experts();
         int hidden = model.config().hidden();
         int inter = model.config().expertIntermediate();
-        float[][] bases = new float[3][];
+        SharedBasis[] bases = new SharedBasis[3];
         FactorizedExperts[] factors = new FactorizedExperts[3];
         int rank = -1;
-        boolean bf16 = true;
         for (int p = 0; p < 3; p++) {
             String pre = prefix(layer, PROJECTIONS.get(p));
             Tensor basis = cp.get(pre + "basis");
+            boolean int8 = basis.dtype() == DType.U8;
             if (basis.rank() != 2 || basis.dim(1) != hidden || basis.dim(0) < 1 || basis.dim(0) > hidden
-                    || (rank >= 0 && basis.dim(0) != rank) || !basis.dtype().isFloating()) {
-                throw bad(cp, pre + "basis", "shape " + Arrays.toString(basis.shape()) + " " + basis.dtype() + " is not (r, H = " + hidden + ")");
+                    || (rank >= 0 && basis.dim(0) != rank) || !(basis.dtype() == DType.BF16 || basis.dtype() == DType.F32 || int8)) {
+                throw bad(cp, pre + "basis", "shape " + Arrays.toString(basis.shape()) + " " + basis.dtype()
+                        + " is not (r, H = " + hidden + ") in BF16, F32 or U8 (int8 codes)");
             }
             rank = (int) basis.dim(0);
-            bf16 = basis.dtype() == DType.BF16;
-            bases[p] = basis.toFloatArray();
+            if (int8) {
+                Tensor sc = table(cp, pre + "basis.scales", DType.F16, rank, SharedBasis.groups(hidden));
+                bases[p] = SharedBasis.int8(rank, hidden, basis.data().toArray(ValueLayout.JAVA_BYTE),
+                        sc.data().toArray(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)));
+            } else {
+                if (cp.has(pre + "basis.scales")) throw bad(cp, pre + "basis.scales", "present but the basis is " + basis.dtype() + ", not int8");
+                bases[p] = SharedBasis.of(basis.toFloatArray(), rank, hidden, basis.dtype() == DType.BF16 ? BasisStorage.BF16 : BasisStorage.F32);
+            }
             factors[p] = readFactors(cp, pre, e, rank, inter, groupSize);
         }
-        return new QuantizedLayer(layer, rank, hidden, bases[0], bases[1], bases[2], bf16, factors[0], factors[1], factors[2]);
+        if (bases[0].storage() != bases[1].storage() || bases[0].storage() != bases[2].storage()) {
+            throw bad(cp, prefix(layer, "gate") + "basis", "the gate, up and down bases of layer " + layer + " are stored differently");
+        }
+        return new QuantizedLayer(layer, rank, hidden, bases[0], bases[1], bases[2], factors[0], factors[1], factors[2]);
     }
 
     private static FactorizedExperts readFactors(Checkpoint cp, String pre, int e, int rank, int inter, int g) {

@@ -36,6 +36,8 @@ import java.util.Set;
  *   model.safetensors                 every source tensor except the quantized layers' routed experts, plus per
  *                                     quantized layer l and projection p ∈ {gate, up, down}, prefix bitsmoe.layers.l.p.:
  *       basis        (r, H)  BF16|F32  shared directions (row k = v_k, or u_k for down)
+ *                    (r, H)  U8        … or, with --basis int8, their int8 codes c = q + 128
+ *       basis.scales (r, ⌈H/128⌉) F16  int8 bases only: one absmax scale per 128 elements of a row
  *       s            (E, r)  F16       component scalars s_{e,k} (0 where dropped)
  *       bits         (E, r)  U8        width of each component (0 = dropped, stored as nothing)
  *       q{b}         (bytes) U8        packed payloads of the width-b components, in (e, k) order
@@ -135,6 +137,14 @@ public final class BitsMoeArtifact {
         }
     }
 
+    /** The quantized layers of a loaded artifact, read again from its tensors (bases, packed factors) as saved. */
+    public static List<QuantizedLayer> quantizedLayers(Loaded a) {
+        if (!a.quantized()) throw new IllegalArgumentException(a.model().source() + " is not a BitsMoE artifact");
+        List<QuantizedLayer> out = new ArrayList<>();
+        for (int l : a.manifest().layers()) out.add(ArtifactTensors.read(a.model(), l, a.manifest().groupSize()));
+        return out;
+    }
+
     public static ArtifactManifest readManifest(Path dir) {
         Path f = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(f)) {
@@ -160,7 +170,7 @@ public final class BitsMoeArtifact {
         Map<String, Object> options = JSON.convertValue(o, new TypeReference<>() { });
         return new ArtifactManifest(FORMAT, "bitsmoe", options, plan.budgetAverageBits(), plan.mode().name(),
                 plan.averageBits().payload(), plan.averageBits().plusScales(), plan.averageBits().plusBasis(), bytes,
-                o.groupSize(), layers.isEmpty() ? 0 : layers.getFirst().rank(), o.basisBf16() ? "BF16" : "F32",
+                o.groupSize(), layers.isEmpty() ? 0 : layers.getFirst().rank(), o.basis().name(),
                 layers.stream().map(QuantizedLayer::layer).toList(), source.source().toString(), sourceSha,
                 cal == null ? null : cal.name(), cal == null ? null : cal.sha256(), payloadSha, plan.solver().name(),
                 plan.gap(), plan.predictedCost(), "moelab");

@@ -1,6 +1,5 @@
 package org.moelab.bitsmoe.execution;
 
-import org.moelab.compute.MatMul;
 import org.moelab.compute.Parallel;
 import org.moelab.model.MoeWeights;
 import org.moelab.runtime.DenseExpert;
@@ -38,9 +37,9 @@ public final class FactorizedMoeLayer implements MoeLayer {
     public static final long PARALLEL_PAIR_WORK = Long.getLong("moelab.bitsmoe.parallelPairWork", Parallel.MIN_PARALLEL_WORK);
 
     private final Router router;
-    private final Tensor gateBasisT; // (r, H)
-    private final Tensor upBasisT;   // (r, H)
-    private final Tensor downBasis;  // (H, r)
+    private final BasisOp gateBasis; // h_g = V_g x: H → r
+    private final BasisOp upBasis;   // h_u = V_u x: H → r
+    private final BasisOp downBasis; // y = U_d acc: r → H
     private final FactorizedExperts gate;
     private final FactorizedExperts up;
     private final FactorizedExperts down;
@@ -53,12 +52,23 @@ public final class FactorizedMoeLayer implements MoeLayer {
     private final long pairWork;
     private final ThreadLocal<Workspace> workspaces;
 
+    /** Dense bases: gate and up (r, H), down (H, r), in bf16 or f32. */
     public FactorizedMoeLayer(MoeWeights source, Tensor gateBasisT, Tensor upBasisT, Tensor downBasis,
                               FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
+        this(source, BasisOp.dense(gateBasisT), BasisOp.dense(upBasisT), BasisOp.dense(downBasis), gate, up, down);
+    }
+
+    /** Bases in any storage ({@link SharedBasis#projection}, {@link SharedBasis#expansion}). */
+    public FactorizedMoeLayer(MoeWeights source, BasisOp gateBasis, BasisOp upBasis, BasisOp downBasis,
+                              FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
         this.router = new Router(source);
-        this.gateBasisT = gateBasisT;
-        this.upBasisT = upBasisT;
+        this.gateBasis = gateBasis;
+        this.upBasis = upBasis;
         this.downBasis = downBasis;
+        if (gateBasis.out() != gate.rank() || upBasis.out() != up.rank() || downBasis.in() != down.rank()) {
+            throw new IllegalArgumentException("basis ranks " + gateBasis.out() + ", " + upBasis.out() + ", " + downBasis.in()
+                    + " do not match the factors' " + gate.rank() + ", " + up.rank() + ", " + down.rank());
+        }
         this.gate = gate;
         this.up = up;
         this.down = down;
@@ -108,8 +118,8 @@ public final class FactorizedMoeLayer implements MoeLayer {
         Workspace own = workspaces.get();
         float[] hg = n == 1 ? own.hg : new float[n * rg];
         float[] hu = n == 1 ? own.hu : new float[n * ru];
-        MatMul.matmul(gateBasisT, x, n, hg);
-        MatMul.matmul(upBasisT, x, n, hu);
+        gateBasis.apply(x, n, hg);
+        upBasis.apply(x, n, hu);
         int k = d.k();
         float[] acc = new float[n * rd];
         if (n == 1) {
@@ -133,7 +143,7 @@ public final class FactorizedMoeLayer implements MoeLayer {
                 }
             });
         }
-        MatMul.matmul(downBasis, acc, n, y);
+        downBasis.apply(acc, n, y);
         if (shared != null) MoeBlock.addShared(shared, sharedGate, x, n, y, hidden);
     }
 
@@ -162,8 +172,8 @@ public final class FactorizedMoeLayer implements MoeLayer {
         int rd = down.rank();
         float[] hg = new float[n * rg];
         float[] hu = new float[n * ru];
-        MatMul.matmulScalar(gateBasisT, x, n, hg);
-        MatMul.matmulScalar(upBasisT, x, n, hu);
+        gateBasis.applyReference(x, n, hg);
+        upBasis.applyReference(x, n, hu);
         float[] acc = new float[n * rd];
         float[] g = new float[inter];
         float[] u = new float[inter];
@@ -177,7 +187,7 @@ public final class FactorizedMoeLayer implements MoeLayer {
             for (int i = 0; i < inter; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
             down.contractReference(e, g, d.weights()[p], acc, t * rd);
         }
-        MatMul.matmulScalar(downBasis, acc, n, y);
+        downBasis.applyReference(acc, n, y);
         if (shared != null) MoeBlock.addShared(shared, sharedGate, x, n, y, hidden);
     }
 
@@ -186,7 +196,7 @@ public final class FactorizedMoeLayer implements MoeLayer {
      * (payload, group scales, s) at the layer's average expert size, plus any shared expert.
      */
     public double bytesPerToken(int topK) {
-        double bases = gateBasisT.data().byteSize() + upBasisT.data().byteSize() + downBasis.data().byteSize();
+        double bases = gateBasis.bytes() + upBasis.bytes() + downBasis.bytes();
         double experts = 0;
         for (FactorizedExperts f : new FactorizedExperts[] {gate, up, down}) {
             for (Component c : f.components()) {

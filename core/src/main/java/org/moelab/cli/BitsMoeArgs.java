@@ -18,9 +18,16 @@ import java.util.Locale;
 /** The BitsMoE options shared by {@code quantize} and {@code allocate}. */
 final class BitsMoeArgs {
 
-    @Option(names = "--bits", required = true, paramLabel = "B",
-            description = "Target average bits per routed-expert weight, in [0, 16] (e.g. 2, 2.5, 3).")
-    double bits;
+    @Option(names = "--bits", paramLabel = "B",
+            description = "Target average bits per routed-expert weight, in [0, 16] (e.g. 2, 2.5, 3). Required, except for "
+                    + "quantize --method mobie (one fixed binary budget).")
+    Double bits;
+
+    /** --bits, which {@code method} needs. */
+    double bits(String method) {
+        if (bits == null) throw new IllegalArgumentException("--bits B is required for " + method + " (e.g. --bits 2.5)");
+        return bits;
+    }
 
     @Option(names = "--mode", paramLabel = "MODE", description = "Budget accounting: payload (default), plus-scales, plus-basis. All three are reported.")
     String mode = "payload";
@@ -58,6 +65,7 @@ final class BitsMoeArgs {
     boolean publicScales;
 
     BitsMoeOptions options() {
+        double bits = bits("bitsmoe");
         if (!(bits >= 0 && bits <= 16)) {
             throw new IllegalArgumentException("--bits " + bits + " is impossible: the average must be in [0, 16] bits per weight");
         }

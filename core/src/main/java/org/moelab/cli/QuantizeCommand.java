@@ -88,7 +88,10 @@ final class QuantizeCommand implements Runnable {
         if (!mth.equals("bitsmoe")) {
             if (dryRun || resume) throw new IllegalArgumentException("--dry-run and --resume are BitsMoE options; --method " + mth + " has neither");
             if (dequantized && !mth.equals("mobie")) throw new IllegalArgumentException("--dequantized is a mobie option");
-            if (mth.equals("mobie") && !dequantized) mobie();
+            if (mth.equals("mobie") && !dequantized) {
+                mobieBits();
+                mobie();
+            }
             else baseline(mth);
             return;
         }
@@ -157,13 +160,22 @@ final class QuantizeCommand implements Runnable {
         }
     }
 
+    /** MoBiE binarizes every expert: --bits may be left out or be 1. */
+    private double mobieBits() {
+        if (args.bits != null && args.bits != 1.0) {
+            throw new IllegalArgumentException("--bits " + args.bits + ": mobie binarizes every expert (≈1.1 bits in the papers' "
+                    + "convention); leave --bits out or give 1");
+        }
+        return 1.0;
+    }
+
     private Mobie.Options mobieOptions() {
         return Mobie.Options.defaults().with(!noCejd, !noGlas, !noNges);
     }
 
     /** RTN, GPTQ or router-norm: quantized in memory, saved as a dequantized (simulation) checkpoint. */
     private void baseline(String mth) {
-        double bits = args.bits;
+        double bits = mth.equals("mobie") ? mobieBits() : args.bits(mth);
         if ((mth.equals("rtn") || mth.equals("gptq")) && (bits != Math.rint(bits) || bits < 1 || bits > 8)) {
             throw new IllegalArgumentException("--bits " + bits + ": " + mth + " uses one uniform width, an integer in 1..8");
         }

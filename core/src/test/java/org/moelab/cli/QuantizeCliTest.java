@@ -106,6 +106,9 @@ class QuantizeCliTest {
         expectBadInput("--layers", "allocate", "--bits", "2", "--layers", "two");
         expectBadInput("not an MoE layer", small("allocate", "--bits", "2", "--layers", "9"));
         expectBadInput("--out DIR is required", "quantize", "--bits", "2");
+        expectBadInput("--bits B is required for bitsmoe", "allocate");
+        expectBadInput("--bits B is required for rtn", "quantize", "--method", "rtn", "--out", o);
+        expectBadInput("mobie binarizes every expert", "quantize", "--method", "mobie", "--bits", "2", "--out", o);
         expectBadInput("--method", "quantize", "--bits", "2", "--method", "awq", "--out", o);
         expectBadInput("feasible", small("allocate", "--bits", "2", "--pin", "layers.*=16"));
         expectBadInput("not a model directory", "allocate", "--bits", "2", "--model", tmp.resolve("nothing").toString());

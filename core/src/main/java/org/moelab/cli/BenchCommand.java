@@ -70,6 +70,10 @@ final class BenchCommand implements Runnable {
                 quantizedVsFp(bw);
                 return;
             }
+            if (org.moelab.mobie.artifact.MobieArtifact.isArtifact(model.resolve())) {
+                throw new IllegalArgumentException(model.resolve() + " is a MoBiE artifact: bench decode measures checkpoints and BitsMoE "
+                        + "artifacts; use ./moelab ppl or generate --model on it (both print tokens/s)");
+            }
             try (MoeModel m = model.load()) {
                 Log.info("decoding %d runs of %d tokens after a %d-token prompt...", runs, decodeTokens, promptTokens);
                 DecodeBenchmark.Result r = DecodeBenchmark.run(m, promptTokens, decodeTokens, runs, bw);

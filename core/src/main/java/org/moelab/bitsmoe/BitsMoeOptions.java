@@ -25,11 +25,13 @@ import java.util.List;
  * @param floorWeight       cost-model floor for flagged experts, as a fraction of the layer's mean energy
  * @param layers            MoE layers to quantize (null = all; a preview uses the first few)
  * @param pins              user pins, applied over the allocation
+ * @param int16             16-bit components as int16 levels with fp16 group scales instead of fp16 values (an option;
+ *                          methods.md §1.2's default is "16 = kept as fp16")
  */
 public record BitsMoeOptions(double bits, Accounting mode, BitAllocation.Solver solver, int[] candidates, int rank,
                              BasisStorage basis, int groupSize, boolean multiStartScales, double coverageFraction,
                              CalibrationCoverage.Policy coveragePolicy, double floorWeight, List<Integer> layers,
-                             List<PinRule> pins) {
+                             List<PinRule> pins, boolean int16) {
 
     public BitsMoeOptions {
         if (!(bits >= 0 && bits <= 16)) {
@@ -48,7 +50,15 @@ public record BitsMoeOptions(double bits, Accounting mode, BitAllocation.Solver 
                           int groupSize, boolean multiStartScales, double coverageFraction, CalibrationCoverage.Policy coveragePolicy,
                           double floorWeight, List<Integer> layers, List<PinRule> pins) {
         this(bits, mode, solver, candidates, rank, basisBf16 ? BasisStorage.BF16 : BasisStorage.F32, groupSize, multiStartScales,
-                coverageFraction, coveragePolicy, floorWeight, layers, pins);
+                coverageFraction, coveragePolicy, floorWeight, layers, pins, false);
+    }
+
+    /** As the canonical constructor, with 16-bit components stored as fp16 (the default). */
+    public BitsMoeOptions(double bits, Accounting mode, BitAllocation.Solver solver, int[] candidates, int rank, BasisStorage basis,
+                          int groupSize, boolean multiStartScales, double coverageFraction, CalibrationCoverage.Policy coveragePolicy,
+                          double floorWeight, List<Integer> layers, List<PinRule> pins) {
+        this(bits, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction, coveragePolicy, floorWeight,
+                layers, pins, false);
     }
 
     /** Whether the bases are bf16 (the default). */
@@ -58,12 +68,12 @@ public record BitsMoeOptions(double bits, Accounting mode, BitAllocation.Solver 
 
     public static BitsMoeOptions defaults(double bits) {
         return new BitsMoeOptions(bits, Accounting.PAYLOAD, BitAllocation.Solver.AUTO, AllocationProblem.DEFAULT_CANDIDATES,
-                0, BasisStorage.BF16, 128, true, 0.05, CalibrationCoverage.Policy.FLOOR, 0.1, null, List.of());
+                0, BasisStorage.BF16, 128, true, 0.05, CalibrationCoverage.Policy.FLOOR, 0.1, null, List.of(), false);
     }
 
     public BitsMoeOptions withBits(double b) {
         return new BitsMoeOptions(b, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
-                coveragePolicy, floorWeight, layers, pins);
+                coveragePolicy, floorWeight, layers, pins, int16);
     }
 
     public BitsMoeOptions withBasisBf16(boolean bf16) {
@@ -72,47 +82,52 @@ public record BitsMoeOptions(double bits, Accounting mode, BitAllocation.Solver 
 
     public BitsMoeOptions withBasis(BasisStorage b) {
         return new BitsMoeOptions(bits, mode, solver, candidates, rank, b, groupSize, multiStartScales, coverageFraction,
-                coveragePolicy, floorWeight, layers, pins);
+                coveragePolicy, floorWeight, layers, pins, int16);
     }
 
     public BitsMoeOptions withCandidates(int... c) {
         return new BitsMoeOptions(bits, mode, solver, c, rank, basis, groupSize, multiStartScales, coverageFraction,
-                coveragePolicy, floorWeight, layers, pins);
+                coveragePolicy, floorWeight, layers, pins, int16);
     }
 
     public BitsMoeOptions withLayers(List<Integer> l) {
         return new BitsMoeOptions(bits, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
-                coveragePolicy, floorWeight, l, pins);
+                coveragePolicy, floorWeight, l, pins, int16);
     }
 
     public BitsMoeOptions withPins(List<PinRule> p) {
         return new BitsMoeOptions(bits, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
-                coveragePolicy, floorWeight, layers, p);
+                coveragePolicy, floorWeight, layers, p, int16);
     }
 
     public BitsMoeOptions withSolver(BitAllocation.Solver s) {
         return new BitsMoeOptions(bits, mode, s, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
-                coveragePolicy, floorWeight, layers, pins);
+                coveragePolicy, floorWeight, layers, pins, int16);
     }
 
     public BitsMoeOptions withMode(Accounting m) {
         return new BitsMoeOptions(bits, m, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
-                coveragePolicy, floorWeight, layers, pins);
+                coveragePolicy, floorWeight, layers, pins, int16);
     }
 
     public BitsMoeOptions withRank(int r) {
         return new BitsMoeOptions(bits, mode, solver, candidates, r, basis, groupSize, multiStartScales, coverageFraction,
-                coveragePolicy, floorWeight, layers, pins);
+                coveragePolicy, floorWeight, layers, pins, int16);
     }
 
     public BitsMoeOptions withCoveragePolicy(CalibrationCoverage.Policy p) {
         return new BitsMoeOptions(bits, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
-                p, floorWeight, layers, pins);
+                p, floorWeight, layers, pins, int16);
+    }
+
+    public BitsMoeOptions withInt16(boolean i16) {
+        return new BitsMoeOptions(bits, mode, solver, candidates, rank, basis, groupSize, multiStartScales, coverageFraction,
+                coveragePolicy, floorWeight, layers, pins, i16);
     }
 
     public SymmetricGroupQuantizer quantizer() {
         SymmetricGroupQuantizer.Options o = multiStartScales ? SymmetricGroupQuantizer.Options.defaults()
                 : SymmetricGroupQuantizer.Options.publicRuntime();
-        return new SymmetricGroupQuantizer(o.withGroupSize(groupSize));
+        return new SymmetricGroupQuantizer(o.withGroupSize(groupSize).withInt16(int16));
     }
 }

@@ -41,6 +41,10 @@ final class BitsMoeArgs {
     @Option(names = "--basis", paramLabel = "DTYPE", description = "Storage of the shared bases: bf16 (default), f32, or int8 (absmax, one fp16 scale per 128).")
     String basis = "bf16";
 
+    @Option(names = "--sixteen", paramLabel = "FORMAT", description = {"Storage of 16-bit components: fp16 (default, methods.md §1.2)",
+            "or int16 (levels with one fp16 scale per group: no bits spent on an exponent, about 10x finer on unit vectors)."})
+    String sixteen = "fp16";
+
     @Option(names = "--calibration-sequences", paramLabel = "N", description = "Calibration sequences (default ${DEFAULT-VALUE}).")
     int sequences = 128;
 
@@ -89,8 +93,13 @@ final class BitsMoeArgs {
             default -> throw new IllegalArgumentException("--coverage-policy " + coveragePolicy + ": expected floor, route-all or more-data");
         };
         BitsMoeOptions d = BitsMoeOptions.defaults(bits);
+        boolean int16 = switch (sixteen.toLowerCase(Locale.ROOT)) {
+            case "fp16" -> false;
+            case "int16" -> true;
+            default -> throw new IllegalArgumentException("--sixteen " + sixteen + ": expected fp16 or int16");
+        };
         return new BitsMoeOptions(bits, m, s, d.candidates(), rank, storage, d.groupSize(), !publicScales, d.coverageFraction(),
-                policy, d.floorWeight(), layers == null ? null : parseLayers(layers), pins.stream().map(PinRule::parse).toList());
+                policy, d.floorWeight(), layers == null ? null : parseLayers(layers), pins.stream().map(PinRule::parse).toList(), int16);
     }
 
     CalibrationSet calibration(MoeTokenizer tok) {

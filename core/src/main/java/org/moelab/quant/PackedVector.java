@@ -37,13 +37,13 @@ public record PackedVector(PackedLayout layout, byte[] bytes, short[] scales, in
             throw new IllegalArgumentException(layout.bits() + "-bit vector of " + length + " needs " + layout.bytes(length) + " bytes, got " + bytes.length);
         }
         int b = layout.bits();
-        int wantScales = b == 0 || b == 16 ? 0 : QuantizedVector.groups(length, groupSize);
+        int wantScales = layout.scaleCount(length, groupSize);
         if (scales.length != wantScales) throw new IllegalArgumentException(b + "-bit vector of " + length + " needs " + wantScales + " scales, got " + scales.length);
     }
 
     /** Packs q's codes with the layout for its width; the scales array is shared with q. */
     public static PackedVector fromQuantized(QuantizedVector q) {
-        PackedLayout layout = PackedLayout.forBits(q.bits());
+        PackedLayout layout = q.int16() ? PackedInt16.INSTANCE : PackedLayout.forBits(q.bits());
         byte[] bytes = layout.pack(q.codes(), 0, q.bits() == 0 ? 0 : q.length());
         return new PackedVector(layout, bytes, q.scales(), q.length(), q.groupSize());
     }

@@ -12,7 +12,9 @@ import java.util.Objects;
  *   <li>b = 0: dropped; {@code codes} and {@code scales} are empty, every element is 0.</li>
  *   <li>b = 1: codes ±1.</li>
  *   <li>b ∈ {2,3,4}: codes in [−2^{b−1}, 2^{b−1}−1]; b = 8: codes in [−127, 127].</li>
- *   <li>b = 16: codes are fp16 bit patterns in [0, 0xFFFF]; {@code scales} is empty.</li>
+ *   <li>b = 16: codes are fp16 bit patterns in [0, 0xFFFF] and {@code scales} is empty; or, the int16 option
+ *       ({@link #int16()}, {@link PackedInt16}), codes in [−32767, 32767] with one scale per group (the product
+ *       scale·q is then rounded to float).</li>
  * </ul>
  * The arrays are owned by the record, not copied; do not modify them.
  *
@@ -20,7 +22,7 @@ import java.util.Objects;
  * @param length    number of elements (I for a spectral component)
  * @param groupSize g, elements per scale; the last group may be short
  * @param codes     (length) or empty for b = 0
- * @param scales    (⌈length/g⌉) fp16 bits, or empty for b ∈ {0, 16}
+ * @param scales    (⌈length/g⌉) fp16 bits, or empty for b = 0 and fp16 b = 16
  */
 public record QuantizedVector(int bits, int length, int groupSize, int[] codes, short[] scales) {
 
@@ -33,7 +35,10 @@ public record QuantizedVector(int bits, int length, int groupSize, int[] codes, 
         int wantCodes = bits == 0 ? 0 : length;
         int wantScales = bits == 0 || bits == 16 ? 0 : groups(length, groupSize);
         if (codes.length != wantCodes) throw new IllegalArgumentException(bits + "-bit vector of " + length + " needs " + wantCodes + " codes, got " + codes.length);
-        if (scales.length != wantScales) throw new IllegalArgumentException(bits + "-bit vector of " + length + " needs " + wantScales + " scales, got " + scales.length);
+        boolean int16 = bits == 16 && length > 0 && scales.length == groups(length, groupSize);
+        if (scales.length != wantScales && !int16) {
+            throw new IllegalArgumentException(bits + "-bit vector of " + length + " needs " + wantScales + " scales, got " + scales.length);
+        }
     }
 
     static int groups(int length, int groupSize) {
@@ -50,9 +55,15 @@ public record QuantizedVector(int bits, int length, int groupSize, int[] codes, 
         return Float.float16ToFloat(scales[group]);
     }
 
+    /** b = 16 with group scales: signed int16 levels (the {@link PackedInt16} option) rather than fp16 bit patterns. */
+    public boolean int16() {
+        return bits == 16 && scales.length > 0;
+    }
+
     /** Dequantized element i. */
     public float value(int i) {
         Objects.checkIndex(i, length);
+        if (int16()) return Float.float16ToFloat(scales[i / groupSize]) * codes[i];
         return switch (bits) {
             case 0 -> 0f;
             case 16 -> Float.float16ToFloat((short) codes[i]);
@@ -63,7 +74,7 @@ public record QuantizedVector(int bits, int length, int groupSize, int[] codes, 
     /** Writes the dequantized vector into out[off, off+length). */
     public void dequantize(float[] out, int off) {
         Objects.checkFromIndexSize(off, length, out.length);
-        switch (bits) {
+        switch (int16() ? -1 : bits) { // -1: int16 levels, scaled like the narrow widths (default branch)
             case 0 -> Arrays.fill(out, off, off + length, 0f);
             case 16 -> {
                 for (int i = 0; i < length; i++) out[off + i] = Float.float16ToFloat((short) codes[i]);

@@ -37,8 +37,14 @@ public final class SymmetricGroupQuantizer {
      * @param multiStart     <b>[choice]</b> true: also start from f·absmax/qmax for each f; false: only mean|x| (public runtime)
      * @param startFractions the f grid, each in (0, ∞)
      * @param maxIterations  rint/refit rounds per start (public runtime: 50)
+     * @param int16          b = 16 as int16 levels with fp16 group scales ({@link PackedInt16}) instead of fp16 values
      */
-    public record Options(int groupSize, boolean multiStart, double[] startFractions, int maxIterations) {
+    public record Options(int groupSize, boolean multiStart, double[] startFractions, int maxIterations, boolean int16) {
+
+        /** b = 16 as fp16 values (methods.md §1.2's "16 = kept as fp16"). */
+        public Options(int groupSize, boolean multiStart, double[] startFractions, int maxIterations) {
+            this(groupSize, multiStart, startFractions, maxIterations, false);
+        }
 
         public Options {
             if (groupSize <= 0) throw new IllegalArgumentException("group size " + groupSize);
@@ -62,7 +68,11 @@ public final class SymmetricGroupQuantizer {
         }
 
         public Options withGroupSize(int g) {
-            return new Options(g, multiStart, startFractions, maxIterations);
+            return new Options(g, multiStart, startFractions, maxIterations, int16);
+        }
+
+        public Options withInt16(boolean i16) {
+            return new Options(groupSize, multiStart, startFractions, maxIterations, i16);
         }
 
         @Override
@@ -73,18 +83,18 @@ public final class SymmetricGroupQuantizer {
         @Override
         public boolean equals(Object o) {
             return o instanceof Options v && groupSize == v.groupSize && multiStart == v.multiStart
-                    && maxIterations == v.maxIterations && Arrays.equals(startFractions, v.startFractions);
+                    && maxIterations == v.maxIterations && Arrays.equals(startFractions, v.startFractions) && int16 == v.int16;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(groupSize, multiStart, maxIterations, Arrays.hashCode(startFractions));
+            return Objects.hash(groupSize, multiStart, maxIterations, Arrays.hashCode(startFractions), int16);
         }
 
         @Override
         public String toString() {
             return "Options[groupSize=" + groupSize + ", multiStart=" + multiStart + ", startFractions="
-                    + Arrays.toString(startFractions) + ", maxIterations=" + maxIterations + "]";
+                    + Arrays.toString(startFractions) + ", maxIterations=" + maxIterations + ", int16=" + int16 + "]";
         }
     }
 
@@ -114,6 +124,7 @@ public final class SymmetricGroupQuantizer {
         }
         if (bits == 0) return new QuantizedVector(0, len, g, new int[0], new short[0]);
         int[] codes = new int[len];
+        if (bits == 16 && options.int16()) return int16(x, off, len, g, codes);
         if (bits == 16) {
             for (int i = 0; i < len; i++) {
                 short h = Float.floatToFloat16(x[off + i]);
@@ -134,6 +145,26 @@ public final class SymmetricGroupQuantizer {
             };
         }
         return new QuantizedVector(bits, len, g, codes, scales);
+    }
+
+    /**
+     * b = 16, int16 option: per group the fp16 scale is absmax/32767 rounded up to an fp16 value (so no level
+     * clips; a subnormal scale only coarsens the step of a group that is tiny already), then q = rint(x/scale).
+     */
+    private static QuantizedVector int16(float[] x, int off, int len, int g, int[] codes) {
+        short[] scales = new short[QuantizedVector.groups(len, g)];
+        for (int g0 = 0, k = 0; g0 < len; g0 += g, k++) {
+            int n = Math.min(g, len - g0);
+            float absmax = 0;
+            for (int i = 0; i < n; i++) absmax = Math.max(absmax, Math.abs(x[off + g0 + i]));
+            float want = absmax / 32767f;
+            short h = toFp16(want);
+            if (Float.float16ToFloat(h) < want) h = toFp16(Float.float16ToFloat((short) (h + 1))); // next fp16 value up
+            float s16 = Float.float16ToFloat(h);
+            scales[k] = h;
+            for (int i = 0; i < n; i++) codes[g0 + i] = s16 == 0 ? 0 : code(x[off + g0 + i], s16, -32767, 32767);
+        }
+        return new QuantizedVector(16, len, g, codes, scales);
     }
 
     /** Q_b(u[off, off+len)) dequantized into out[0, len); the shape of the cost model's UnitQuantizer. */

@@ -100,6 +100,31 @@ class BitsMoeTeachingModelTest {
     }
 
     @Test
+    void fullRankAtSixteenBitsWithTheInt16OptionIsWithin1e3() throws Exception {
+        BitsMoeOptions o = BitsMoeOptions.defaults(16).withCandidates(16).withBasisBf16(false).withInt16(true);
+        BitsMoe b = new BitsMoe(o);
+        AllocationPlan plan = b.allocate(b.problem(model, costs), Progress.NONE);
+        List<QuantizedLayer> q = b.pack(decompositions, plan, Progress.NONE);
+        int[] ids = java.util.Arrays.copyOf(wiki, 64);
+        float[] fp = lastLogits(new Transformer(model), ids);
+        float[] bm = lastLogits(new Transformer(model, BitsMoe.blocks(model, q)), ids);
+        double worst = 0;
+        for (int i = 0; i < fp.length; i++) worst = Math.max(worst, Math.abs(fp[i] - bm[i]));
+        System.out.println("r = H, 16 bits as int16: max |Δlogit| = " + worst);
+        assertTrue(worst <= 1e-3, "max abs logit difference " + worst);
+        // the int16 components survive the artifact bit for bit
+        java.nio.file.Path out = java.nio.file.Files.createTempDirectory("moelab-int16-").resolve("a");
+        try {
+            org.moelab.bitsmoe.artifact.BitsMoeArtifact.write(out, model, o, q, plan, null, Progress.NONE);
+            try (var a = org.moelab.bitsmoe.artifact.BitsMoeArtifact.load(out)) {
+                assertTrue(java.util.Arrays.equals(bm, lastLogits(a.transformer(), ids)), "reloaded int16 artifact: bit-identical logits");
+            }
+        } finally {
+            org.moelab.checkpoint.ArtifactDirectory.deleteTree(out.getParent());
+        }
+    }
+
+    @Test
     void fullRankWithFp32FactorsIsExact() {
         // The factorized path itself (no storage rounding): fp32 bases, fp32 s and fp32 unit vectors.
         List<QuantizedLayer> exact = new ArrayList<>();

@@ -11,6 +11,7 @@ import org.moelab.checkpoint.CheckpointException;
 import org.moelab.checkpoint.CheckpointException.Problem;
 import org.moelab.checkpoint.CheckpointWriter;
 import org.moelab.model.MoeModel;
+import org.moelab.quant.PackedInt16;
 import org.moelab.quant.PackedLayout;
 import org.moelab.quant.PackedVector;
 import org.moelab.tensor.DType;
@@ -133,9 +134,10 @@ final class ArtifactTensors {
                 if (cp.has(q)) throw bad(cp, q, "present but no component has " + b + " bits");
                 continue;
             }
-            PackedLayout layout = PackedLayout.forBits(b);
+            // 16 bits: fp16 values, or int16 levels when the group scales are stored with them (the int16 option)
+            PackedLayout layout = b == 16 && cp.has(q + ".scales") ? PackedInt16.INSTANCE : PackedLayout.forBits(b);
             int vecBytes = Math.toIntExact(layout.bytes(inter));
-            int vecScales = b == 16 ? 0 : groups(inter, g);
+            int vecScales = layout.scaleCount(inter, g);
             byte[] payload = bytes(cp, q, (long) count * vecBytes);
             short[] sc = vecScales == 0 ? new short[0] : shorts(cp, q + ".scales", (long) count * vecScales);
             int i = 0;
@@ -176,10 +178,6 @@ final class ArtifactTensors {
             throw bad(cp, name, t.dtype() + " with " + t.elements() + " elements, but the bits table needs F16 with " + expected);
         }
         return t.data().toArray(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
-    }
-
-    static int groups(int n, int g) {
-        return (n + g - 1) / g;
     }
 
     private static CheckpointException bad(Checkpoint cp, String tensor, String why) {

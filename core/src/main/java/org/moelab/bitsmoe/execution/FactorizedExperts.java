@@ -166,12 +166,16 @@ public final class FactorizedExperts {
         return "FactorizedExperts[experts=" + experts + ", rank=" + rank + ", intermediate=" + intermediate + ", stored=" + n + "]";
     }
 
+    /** One group per layout, narrowest first (fp16 and int16 are both 16 bits wide: by class name then). */
+    private static final java.util.Comparator<PackedLayout> BY_WIDTH = java.util.Comparator.comparingInt(PackedLayout::bits)
+            .thenComparing(l -> l.getClass().getName());
+
     /** Groups of the public constructor: packed components by (width, group size), then dense, then the rest. */
     private static ComponentGroup[][] groupsOf(int experts, int rank, int inter, float[] scales, Component[] components) {
         checkShape(experts, rank, inter, scales, components);
         ComponentGroup[][] out = new ComponentGroup[experts][];
         for (int e = 0; e < experts; e++) {
-            Map<Long, List<Integer>> packed = new TreeMap<>();
+            Map<PackedLayout, Map<Integer, List<Integer>>> packed = new TreeMap<>(BY_WIDTH);
             List<Integer> dense = new ArrayList<>();
             List<Integer> generic = new ArrayList<>();
             for (int k = 0; k < rank; k++) {
@@ -180,7 +184,7 @@ public final class FactorizedExperts {
                 if (c instanceof PackedComponent p) {
                     if (p.length() != inter) throw new IllegalArgumentException("component " + (e * rank + k) + " has length " + p.length() + ", not I = " + inter);
                     if (p.bits() == 0) continue;
-                    packed.computeIfAbsent((long) p.bits() << 32 | p.groupSize(), x -> new ArrayList<>()).add(k);
+                    packed.computeIfAbsent(p.layout(), x -> new TreeMap<>()).computeIfAbsent(p.groupSize(), x -> new ArrayList<>()).add(k);
                 } else if (c instanceof DenseComponent d) {
                     if (d.values().length != inter) throw new IllegalArgumentException("component " + (e * rank + k) + " has length " + d.values().length + ", not I = " + inter);
                     dense.add(k);
@@ -189,7 +193,7 @@ public final class FactorizedExperts {
                 }
             }
             List<ComponentGroup> gs = new ArrayList<>();
-            for (List<Integer> ks : packed.values()) {
+            for (List<Integer> ks : packed.values().stream().flatMap(m -> m.values().stream()).toList()) {
                 PackedComponent first = (PackedComponent) components[e * rank + ks.getFirst()];
                 PackedLayout layout = first.layout();
                 int vb = Math.toIntExact(layout.bytes(inter));
@@ -297,10 +301,10 @@ public final class FactorizedExperts {
             Component[] comps = new Component[layouts.length];
             ComponentGroup[][] groups = new ComponentGroup[experts][];
             for (int e = 0; e < experts; e++) {
-                Map<Integer, List<Integer>> byWidth = new TreeMap<>();
+                Map<PackedLayout, List<Integer>> byWidth = new TreeMap<>(BY_WIDTH);
                 for (int k = 0; k < rank; k++) {
                     PackedLayout l = layouts[e * rank + k];
-                    if (l != null) byWidth.computeIfAbsent(l.bits(), x -> new ArrayList<>()).add(k);
+                    if (l != null) byWidth.computeIfAbsent(l, x -> new ArrayList<>()).add(k);
                 }
                 List<ComponentGroup> gs = new ArrayList<>();
                 for (List<Integer> ks : byWidth.values()) {

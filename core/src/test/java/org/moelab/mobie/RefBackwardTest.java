@@ -6,12 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.moelab.TestData;
 import org.moelab.model.ModelLoader;
 import org.moelab.model.MoeModel;
-import org.moelab.runtime.InferenceSession;
-import org.moelab.runtime.Transformer;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,57 +28,24 @@ class RefBackwardTest {
     }
 
     static int[][] sequences(int count, int length, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int[][] s = new int[count][length];
-        for (int[] q : s) for (int i = 0; i < length; i++) q[i] = rnd.nextInt(model.config().vocabSize() - 1);
-        return s;
+        return GradientCheck.sequences(model.config().vocabSize(), count, length, seed);
     }
 
     @Test
     void referenceLogitsMatchTheRuntime() {
-        int[] tokens = sequences(1, 40, 3)[0];
-        RefForward.Pass p = new RefForward(ref).forward(tokens);
-        InferenceSession s = new Transformer(model).newSession();
-        float[] logits = s.feedAll(tokens);
-        double max = 0, scale = 0;
-        for (int i = 0; i < logits.length; i++) {
-            max = Math.max(max, Math.abs(logits[i] - p.logits[i]));
-            scale = Math.max(scale, Math.abs(p.logits[i]));
-        }
-        assertTrue(max < 2e-3 * scale, "max |Δlogit| " + max + " of " + scale);
+        double gap = GradientCheck.forwardGap(model, ref, sequences(1, 40, 3)[0]);
+        assertTrue(gap < 2e-3, "max |Δlogit| / max |logit| = " + gap);
     }
 
     @Test
     void expertGradientsMatchFiniteDifferences() {
         int[][] seqs = sequences(2, 24, 5);
         int layers = model.config().layers();
-        ExpertGradients g = LossGradients.compute(ref, seqs, 0, layers, org.moelab.Progress.NONE);
-        assertEquals(LossGradients.loss(ref, seqs), g.loss(), 1e-10);
-        SplittableRandom rnd = new SplittableRandom(9);
-        int checked = 0;
-        double worst = 0;
-        List<String> report = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            for (int proj = 0; proj < 3; proj++) {
-                // The sampled weight: the largest |g| among 200 random entries of a random routed expert.
-                int e;
-                do e = rnd.nextInt(model.config().experts()); while (g.get(l, e, proj) == null);
-                double[] ge = g.get(l, e, proj);
-                int best = -1;
-                for (int k = 0; k < 200; k++) {
-                    int i = rnd.nextInt(ge.length);
-                    if (best < 0 || Math.abs(ge[i]) > Math.abs(ge[best])) best = i;
-                }
-                double fd = finiteDifference(l, e, proj, best, seqs);
-                double rel = Math.abs(fd - ge[best]) / Math.max(Math.abs(fd), Math.abs(ge[best]));
-                report.add(String.format("L%d e%d p%d: analytic %.6e fd %.6e rel %.1e", l, e, proj, ge[best], fd, rel));
-                worst = Math.max(worst, rel);
-                checked++;
-            }
-        }
-        report.forEach(System.out::println);
-        assertEquals(3 * layers, checked);
-        assertTrue(worst <= 1e-3, "worst relative error " + worst);
+        GradientCheck.Result r = GradientCheck.expertGradients(ref, seqs, 9);
+        r.report().forEach(System.out::println);
+        assertEquals(LossGradients.loss(ref, seqs), LossGradients.compute(ref, seqs, 0, layers, org.moelab.Progress.NONE).loss(), 1e-10);
+        assertEquals(3 * layers, r.checked());
+        assertTrue(r.worst() <= 1e-3, "worst relative error " + r.worst());
         // An expert no token reached has no gradient entry (zero).
         int[][] one = {sequences(1, 3, 11)[0]};
         ExpertGradients few = LossGradients.compute(ref, one, 0, layers, org.moelab.Progress.NONE);
@@ -105,22 +66,6 @@ class RefBackwardTest {
                 assertEquals(a == null, b == null);
                 if (a != null) org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, 1e-15);
             }
-        }
-    }
-
-    private double finiteDifference(int l, int e, int proj, int index, int[][] seqs) {
-        RefModel.Ffn w = ref.layers[l].experts()[e];
-        double[] arr = proj == 0 ? w.gate() : proj == 1 ? w.up() : w.down();
-        double orig = arr[index];
-        double eps = 1e-4 * Math.max(1e-2, Math.abs(orig));
-        try {
-            arr[index] = orig + eps;
-            double plus = LossGradients.loss(ref, seqs);
-            arr[index] = orig - eps;
-            double minus = LossGradients.loss(ref, seqs);
-            return (plus - minus) / (2 * eps);
-        } finally {
-            arr[index] = orig;
         }
     }
 }

@@ -1,31 +1,48 @@
 #!/usr/bin/env bash
 # Executes every notebook in notebooks/ headless against a running backend and checks the outputs:
-# no error output anywhere, and at least one chart (image/svg+xml or image/png) per notebook.
+# no error output anywhere, and at least one chart (image/svg+xml or image/png) per notebook. Then exports each
+# executed notebook to HTML, renders it in headless Chromium, keeps a full-page screenshot in $MOELAB_NB_SCREENSHOTS
+# (default target/notebooks/) and checks that every chart occupies visible, non-blank area (notebooks/tools/).
 #   notebooks/run-headless.sh [NOTEBOOK.ipynb ...]        (default: every notebooks/*.ipynb)
 # Starts ./moelab serve in the background (with a throw-away data dir) unless a backend already answers at
 # $MOELAB_BACKEND_URL (default http://127.0.0.1:8080), and stops it again at the end. Installs the "moelab"
 # Jupyter kernel (./moelab lab --kernel-only). Executed copies go to $MOELAB_NB_OUT (default: a temp dir),
-# never over the committed notebooks, which stay without outputs. Exit status 0 only when every check passed.
+# never over the committed notebooks, which stay without outputs. MOELAB_NB_QUICK (default 1 here) is passed to the
+# kernels: 04 and 05 then use their quick mode (less calibration and evaluation data; their output says so);
+# MOELAB_NB_QUICK=0 runs their full settings (then raise MOELAB_NB_CELL_TIMEOUT: 04's sweep takes ~40 min on 2 cores).
+# Exit status 0 only when every check passed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BACKEND="${MOELAB_BACKEND_URL:-http://127.0.0.1:8080}"
 OUT="${MOELAB_NB_OUT:-$(mktemp -d -t moelab-notebooks.XXXXXX)}"
 TIMEOUT="${MOELAB_NB_CELL_TIMEOUT:-900}"
+SHOTS="${MOELAB_NB_SCREENSHOTS:-$ROOT/target/notebooks}"
+export MOELAB_NB_QUICK="${MOELAB_NB_QUICK:-1}"
 JUPYTER=/usr/bin/jupyter
 PYTHON=/usr/bin/python3
+CHROMIUM=/usr/bin/chromium
+TOOLS="$ROOT/notebooks/tools"
 say() { printf '[run-headless] %s\n' "$*" >&2; }
 die() { printf 'run-headless: error: %s\n' "$*" >&2; exit 1; }
 
 [[ -x "$JUPYTER" ]] || JUPYTER="$(command -v jupyter || true)"
 [[ -n "$JUPYTER" ]] || die "jupyter is missing (./moelab setup installs Debian's jupyter-nbconvert and friends)"
 [[ -x "$PYTHON" ]] || PYTHON="$(command -v python3)"
-mkdir -p "$OUT"
+[[ -x "$CHROMIUM" ]] || CHROMIUM="$(command -v chromium || command -v chromium-browser || true)"
+[[ -n "$CHROMIUM" ]] || die "chromium is missing: the chart check renders every executed notebook in headless Chromium.
+  Install it as root: apt-get install --no-install-recommends chromium   (./moelab setup does this)"
+mkdir -p "$OUT" "$SHOTS"
+SHOTS="$(cd "$SHOTS" && pwd)" # chromium opens file:// URLs: absolute paths
 
 if [[ $# -gt 0 ]]; then NOTEBOOKS=("$@"); else NOTEBOOKS=("$ROOT"/notebooks/*.ipynb); fi
 [[ -e "${NOTEBOOKS[0]}" ]] || die "no notebooks found"
 
 "$ROOT/moelab" lab --kernel-only
+JAVA="${JAVA_HOME:-$(cat "$ROOT/.moelab/java-home" 2>/dev/null || true)}/bin/java"
+[[ -x "$JAVA" ]] || die "no JDK for the chart check (looked at \$JAVA_HOME and .moelab/java-home; ./moelab setup finds one)"
+mkdir -p "$OUT/tools"
+"${JAVA%/java}/javac" -d "$OUT/tools" "$TOOLS/ChartPixels.java" || die "cannot compile notebooks/tools/ChartPixels.java"
 
 ready() { curl -fsS -o /dev/null --max-time 3 "$BACKEND/q/health/ready" 2>/dev/null; }
 BACKEND_PID=""
@@ -54,6 +71,34 @@ else
   say "backend ready after ${waited} s"
 fi
 
+# The executed notebook as the browser shows it: HTML export (SVG charts as <img>, see tools/screenshot_prep.py),
+# headless Chromium lays the page out (chart boxes from the DOM) and takes a full-page screenshot, and
+# tools/ChartPixels.java checks that every chart is there and not blank.
+screenshot_check() { # executed.ipynb -> 0 when every chart is visible
+  local nb="$1" stem work charts height profile status=0
+  stem="$(basename "$nb" .ipynb)"
+  work="$OUT/$stem.screenshot"
+  mkdir -p "$work"
+  profile="$(mktemp -d -t moelab-chromium.XXXXXX)"
+  charts="$("$PYTHON" "$TOOLS/screenshot_prep.py" view "$nb" "$work/$stem.ipynb")" || return 1
+  "$JUPYTER" nbconvert --to html --output-dir "$SHOTS" --output "$stem" "$work/$stem.ipynb" > "$work/nbconvert.log" 2>&1 \
+    || { say "nbconvert --to html failed; see $work/nbconvert.log"; return 1; }
+  "$PYTHON" "$TOOLS/screenshot_prep.py" inject "$SHOTS/$stem.html" || return 1
+  local chrome=(timeout 180 "$CHROMIUM" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile"
+                --force-device-scale-factor=1 --virtual-time-budget=10000)
+  "${chrome[@]}" --window-size=1280,900 --dump-dom "file://$SHOTS/$stem.html" > "$work/dom.html" 2> "$work/chromium.log" \
+    || { say "chromium --dump-dom failed or took over 180 s; see $work/chromium.log"; rm -rf "$profile"; return 1; }
+  height="$("$PYTHON" "$TOOLS/screenshot_prep.py" boxes "$work/dom.html" "$work/boxes.txt")" || { rm -rf "$profile"; return 1; }
+  "${chrome[@]}" --window-size="1280,$height" --screenshot="$SHOTS/$stem.png" "file://$SHOTS/$stem.html" >> "$work/chromium.log" 2>&1 \
+    || { say "chromium --screenshot failed or took over 180 s; see $work/chromium.log"; rm -rf "$profile"; return 1; }
+  rm -rf "$profile"
+  [[ -s "$SHOTS/$stem.png" ]] || { say "chromium wrote no screenshot; see $work/chromium.log"; return 1; }
+  "$JAVA" -cp "$OUT/tools" ChartPixels "$SHOTS/$stem.png" "$work/boxes.txt" "$charts" >&2 || status=1
+  say "screenshot: $SHOTS/$stem.png (page: $SHOTS/$stem.html)"
+  return $status
+}
+
+say "quick mode for 04/05: MOELAB_NB_QUICK=$MOELAB_NB_QUICK (0 = their full settings)"
 failed=0
 for nb in "${NOTEBOOKS[@]}"; do
   name="$(basename "$nb")"
@@ -90,10 +135,16 @@ PY
   then
     say "FAIL $name"
     failed=1
+    continue
+  fi
+  executed=$(( $(date +%s) - start ))
+  if ! screenshot_check "$OUT/$name"; then
+    say "FAIL $name: a chart is missing or blank in the browser (screenshot check above)"
+    failed=1
   else
-    say "ok   $name ($(( $(date +%s) - start )) s)"
+    say "ok   $name (executed in $executed s, screenshot check $(( $(date +%s) - start - executed )) s)"
   fi
 done
-say "executed notebooks: $OUT"
+say "executed notebooks: $OUT; screenshots: $SHOTS"
 [[ $failed -eq 0 ]] || die "some notebooks failed"
 say "all notebooks passed"

@@ -64,9 +64,20 @@ public final class BackendClient implements AutoCloseable {
         }
         this.baseUrl = u.toString();
         this.token = token == null || token.isBlank() ? null : token.strip();
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+        this.vertx = Vertx.vertx(vertxOptions());
         this.web = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(3000).setUserAgent("moelab-kernel"));
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(3000));
+    }
+
+    /**
+     * One thread each. The event loop only runs short callbacks, so Vert.x's blocked-thread warning (default: an event
+     * loop task over 2 s) is raised to 60 s: on a busy 2-core machine a starved loop tripped it while idle in epoll,
+     * and its stack trace landed in the notebook's output.
+     */
+    static VertxOptions vertxOptions() {
+        return new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1)
+                .setMaxEventLoopExecuteTime(60).setMaxEventLoopExecuteTimeUnit(java.util.concurrent.TimeUnit.SECONDS)
+                .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** MOELAB_BACKEND_URL (or -Dmoelab.backend.url), default {@value #DEFAULT_URL}; MOELAB_API_TOKEN for the token. */

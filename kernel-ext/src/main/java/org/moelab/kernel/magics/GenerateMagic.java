@@ -32,10 +32,13 @@ public final class GenerateMagic extends Magic<Generations> {
                 .number("top-p", "P", null, 0, 1, "nucleus sampling mass (with --temperature > 0)")
                 .integer("seed", "S", null, 0, Integer.MAX_VALUE, "sampling seed")
                 .integer("warmup", "N", 0, 0, 4096, "first generate N tokens per model, untimed (the JIT's first run is slow)")
+                .flag("score", "score every other model's continuation with the first model (POST /v1/compare) and shade its tokens "
+                        + "by the log-probability difference; mark where its tokens first differ from the first model's")
                 .positional("PROMPT", "the text to continue (or the cell body after %%moe-generate)")
                 .body("the prompt")
                 .example("%moe-generate --models fp,last The capital of France is")
                 .example("%%moe-generate --max-tokens 64\\nOnce upon a time")
+                .example("%moe-generate --models fp,last --score --max-tokens 40 The old man said that")
                 .build(), Generations.class);
     }
 
@@ -61,6 +64,10 @@ public final class GenerateMagic extends Magic<Generations> {
         String display = ctx.displayUpdatable(new Generations(prompt, done).toDisplayData());
         for (int i = 0; i < models.size(); i++) {
             done.set(i, stream(ctx, models.get(i), req, prompt, done, i, display));
+        }
+        if (a.flag("score") && models.size() > 1) {
+            Generations.Generation ref = done.get(0);
+            for (int i = 1; i < done.size(); i++) done.set(i, score(ctx, prompt, ref, done.get(i)));
         }
         Generations result = new Generations(prompt, List.copyOf(done));
         ctx.update(display, result.toDisplayData());
@@ -92,9 +99,11 @@ public final class GenerateMagic extends Magic<Generations> {
                         }
                     }
                     case "done" -> {
+                        List<Integer> ids = new ArrayList<>();
+                        d.path("tokens").forEach(t -> ids.add(t.asInt()));
                         return new Generations.Generation(model, d.path("text").asText(text.toString()), d.path("tokens").size(),
                                 d.path("promptTokens").asInt(), d.path("stop").asText("?"), d.path("decodeTokensPerSecond").asDouble(),
-                                d.path("prefillTokensPerSecond").asDouble());
+                                d.path("prefillTokensPerSecond").asDouble(), List.copyOf(ids), null, null, null);
                     }
                     case "error" -> throw new MagicException(model + ": " + d.path("message").asText("generation failed"));
                     default -> { } // start
@@ -104,6 +113,40 @@ public final class GenerateMagic extends Magic<Generations> {
             Thread.interrupted(); // see JobFollower: the thread still publishes output
             throw new MagicException("interrupted: the generation of " + model + " was stopped");
         }
+    }
+
+    /**
+     * Scores {@code g}'s continuation with the reference model: POST /v1/compare on prompt + continuation, keeping the
+     * rows of the continuation's tokens (counted back from the end of the text, so a prompt whose last token merges with
+     * the first generated one is not miscounted as generated). Also the first generated token where {@code g}'s ids
+     * differ from the reference's.
+     */
+    static Generations.Generation score(MagicContext ctx, String prompt, Generations.Generation ref, Generations.Generation g)
+            throws InterruptedException {
+        Integer diverges = null;
+        if (ref.tokenIds() != null && g.tokenIds() != null) {
+            int n = Math.min(ref.tokenIds().size(), g.tokenIds().size());
+            int i = 0;
+            while (i < n && ref.tokenIds().get(i).equals(g.tokenIds().get(i))) i++;
+            if (i < n || ref.tokenIds().size() != g.tokenIds().size()) diverges = i;
+        }
+        List<Comparison.TokenRow> scored = List.of();
+        if (!g.text().isEmpty()) {
+            Map<String, Object> req = new LinkedHashMap<>();
+            req.put("reference", ref.model());
+            req.put("candidate", g.model());
+            req.put("prompt", prompt + g.text());
+            Comparison c = Json.read(ctx.backend().post("/v1/compare", req), Comparison.class);
+            List<Comparison.TokenRow> rows = c.rows();
+            int chars = 0, first = rows.size();
+            while (first > 0 && chars + rows.get(first - 1).text().length() <= g.text().length()) {
+                chars += rows.get(first - 1).text().length();
+                first--;
+            }
+            scored = List.copyOf(rows.subList(first, rows.size()));
+        }
+        return new Generations.Generation(g.model(), g.text(), g.tokens(), g.promptTokens(), g.stop(), g.decodeTokensPerSecond(),
+                g.prefillTokensPerSecond(), g.tokenIds(), ref.model(), scored, diverges);
     }
 
     private static JsonNode parse(String data) {

@@ -15,5 +15,6 @@ public final class MoeMagics implements MagicExtension {
         host.add(new UnloadMagic());
         host.add(new EvalMagic());
         host.add(new CompareMagic());
+        host.add(new SweepMagic());
     }
 }

@@ -14,15 +14,15 @@ import java.util.Map;
  * %moe-quantize: runs BitsMoE stages on the backend with a live progress bar, then shows what each stage made:
  * decompose → eigen-spectrum and cumulative-energy charts per projection and expert-energy heatmaps; allocate →
  * the plan (bits heatmap, histogram); quantize → the artifact summary and its plan. {@code all} = decompose, then
- * quantize (whose plan is the allocation). rtn, gptq and routernorm (the backend's baselines) run as one quantization
- * job. The notebook's stop button cancels the running job.
+ * quantize (whose plan is the allocation). rtn, gptq, routernorm and mobie (the backend's other methods; a backend
+ * without mobie refuses it with a 422 naming {@code method}) run as one quantization job. The notebook's stop button cancels the running job.
  */
 public final class QuantizeMagic extends Magic<QuantizeResult> {
 
     public QuantizeMagic() {
         super(BitsMoeBody.options(MagicSchema.builder("moe-quantize", "Quantize a model's routed experts on the backend, stage by "
                                 + "stage, with live progress. The artifact is registered as a new model ('last' in other magics).")
-                        .choice("method", "bitsmoe", "quantization method", "bitsmoe", "gptq", "rtn", "routernorm")
+                        .choice("method", "bitsmoe", "quantization method", "bitsmoe", "gptq", "rtn", "routernorm", "mobie")
                         .number("bits", "B", 3.0, 0, 16, "average bits per routed-expert weight")
                         .choice("stage", "quantize", "what to run", "decompose", "allocate", "quantize", "all"))
                 .text("name", "ID", null, "the artifact's model id (default: <model>-bitsmoe-<bits>b-<random>)")
@@ -45,7 +45,7 @@ public final class QuantizeMagic extends Magic<QuantizeResult> {
         Plan plan = null;
         QuantizeResult.Artifact artifact = null;
         String base = "/v1/models/" + model;
-        // the baselines (rtn, gptq, routernorm) have no decomposition: their "all" is the quantization alone
+        // the other methods (rtn, gptq, routernorm, mobie) have no decomposition: their "all" is the quantization alone
         if (stage.equals("decompose") || (stage.equals("all") && method.equals("bitsmoe"))) {
             Map<String, Object> req = new LinkedHashMap<>();
             if (a.has("layers")) req.put("layers", BitsMoeBody.layers(a.list("layers")));

@@ -41,7 +41,7 @@ public final class UnloadMagic extends Magic<UnloadMagic.Unloaded> {
         }
         if (a.flag("artifacts")) {
             for (ModelList.Model m : ModelList.of(ctx.backend().get("/v1/models")).models()) {
-                if ("bitsmoe_artifact".equals(m.kind()) && !ids.contains(m.id())) ids.add(m.id());
+                if (m.kind() != null && m.kind().endsWith("_artifact") && !ids.contains(m.id())) ids.add(m.id());
             }
         }
         if (ids.isEmpty() && !a.flag("artifacts")) throw new MagicException("name the models to unload (see %moe-models), or use --artifacts");

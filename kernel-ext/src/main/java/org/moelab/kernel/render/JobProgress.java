@@ -55,7 +55,7 @@ public final class JobProgress {
         return d;
     }
 
-    static String label(JsonNode job, String state) {
+    public static String label(JsonNode job, String state) {
         StringBuilder sb = new StringBuilder(state);
         String stage = job.path("stage").asText("");
         if (!stage.isEmpty() && !stage.equals(state) && !state.equals("succeeded")) {

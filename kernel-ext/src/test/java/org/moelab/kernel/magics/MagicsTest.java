@@ -280,8 +280,8 @@ class MagicsTest {
     void helpShowsUsageDefaultsAndExamplesAndReturnsNull() {
         assertNull(run(new QuantizeMagic(), "--help --bits nonsense"));
         String help = (String) ctx.displayed.get(0).getData(MIMEType.TEXT_PLAIN);
-        assertTrue(help.startsWith("%moe-quantize [--method bitsmoe|gptq|rtn|routernorm] [--bits B] [--stage decompose|allocate|quantize|all] [--model M]"), help);
-        assertTrue(help.contains("--method X") && help.contains("(one of bitsmoe, gptq, rtn, routernorm); default bitsmoe"), help);
+        assertTrue(help.startsWith("%moe-quantize [--method bitsmoe|gptq|rtn|routernorm|mobie] [--bits B] [--stage decompose|allocate|quantize|all] [--model M]"), help);
+        assertTrue(help.contains("--method X") && help.contains("(one of bitsmoe, gptq, rtn, routernorm, mobie); default bitsmoe"), help);
         assertTrue(help.contains("--bits B") && help.contains("[0, 16]; default 3"), help);
         assertTrue(help.contains("Examples:\n  %moe-quantize --bits 3 --stage all"), help);
         assertTrue(backend.requests.isEmpty(), "--help never calls the backend");

@@ -116,16 +116,48 @@ public final class RunCheckpoint {
         }
     }
 
+    /** Streamed to disk tensor by tensor: the (E, r, I) units are never copied on the heap. */
     public void save(LayerDecomposition d) {
-        CheckpointWriter w = new CheckpointWriter();
-        for (ProjectionFactors f : d.projections()) {
-            String n = f.projection() + ".";
-            w.add(n + "eigenvalues", DType.F64, new long[] {f.eigenvalues().length}, bytes(f.eigenvalues()));
-            w.addFloats(n + "basis", f.basis(), f.rank(), f.hidden());
-            w.addFloats(n + "scales", f.scales(), f.experts(), f.rank());
-            w.addFloats(n + "units", f.units(), f.experts(), f.rank(), f.intermediate());
+        try (CheckpointWriter w = CheckpointWriter.streaming(dir)) {
+            for (ProjectionFactors f : d.projections()) {
+                String n = f.projection() + ".";
+                w.addDoubles(n + "eigenvalues", f.eigenvalues(), f.eigenvalues().length);
+                w.addFloats(n + "basis", f.basis(), f.rank(), f.hidden());
+                w.addFloats(n + "scales", f.scales(), f.experts(), f.rank());
+                w.addFloats(n + "units", f.units(), f.experts(), f.rank(), f.intermediate());
+            }
+            w.write(dir.resolve("layer-" + d.layer() + ".decomposition.safetensors"));
         }
-        w.write(dir.resolve("layer-" + d.layer() + ".decomposition.safetensors"));
+    }
+
+    /** Whether layer {@code layer}'s decomposition is saved here. */
+    public boolean hasDecomposition(int layer) {
+        return Files.isRegularFile(dir.resolve("layer-" + layer + ".decomposition.safetensors"));
+    }
+
+    /** Layer {@code layer}'s saved decomposition, or an error saying it is missing (the run's files were removed?). */
+    public LayerDecomposition requireDecomposition(int layer) {
+        return decomposition(layer).orElseThrow(() -> new IllegalStateException("layer " + layer + ": decomposition missing from "
+                + dir + " (was the work directory removed while the run was going on?)"));
+    }
+
+    /**
+     * The saved decompositions of {@code layers} as a list that reads layer i from disk on each {@code get(i)} and
+     * keeps nothing: the heap holds a layer's fp32 factors only while a caller holds that element.
+     */
+    public List<LayerDecomposition> decompositions(List<Integer> layers) {
+        List<Integer> ids = List.copyOf(layers);
+        return new java.util.AbstractList<>() {
+            @Override
+            public LayerDecomposition get(int i) {
+                return requireDecomposition(ids.get(i));
+            }
+
+            @Override
+            public int size() {
+                return ids.size();
+            }
+        };
     }
 
     public Optional<Map<Integer, LayerStatistics>> statistics() {

@@ -6,7 +6,6 @@ import org.moelab.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -90,13 +89,16 @@ public final class ArtifactDirectory {
         return names;
     }
 
-    /** Every source tensor except {@code skip}, bytes as they are, in name order. */
+    /**
+     * Every source tensor except {@code skip}, bytes as they are, in name order. Only views are recorded: the bytes
+     * are copied from the mapped source when {@code w} writes, so {@code source} must stay open until then.
+     */
     public static void copyTensorsExcept(CheckpointWriter w, Checkpoint source, Set<String> skip) {
         List<Tensor> all = new ArrayList<>(source.tensors());
         all.sort(Comparator.comparing(Tensor::name));
         for (Tensor t : all) {
             if (skip.contains(t.name())) continue;
-            w.add(t.name(), t.dtype(), t.shape(), t.data().toArray(ValueLayout.JAVA_BYTE));
+            w.add(t.name(), t.dtype(), t.shape(), t.data());
         }
     }
 

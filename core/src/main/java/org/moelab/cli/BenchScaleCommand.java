@@ -23,7 +23,7 @@ import java.util.Map;
  * Scale test: synthesizes a checkpoint larger than a heap, quantizes it with BitsMoE in a child JVM whose
  * -Xmx is below the checkpoint's size, and reports the child's peak RSS (VmHWM) and peak used heap next to
  * the file size and one layer's size. The weights are memory-mapped, so RSS counts mapped pages touched
- * (page cache, reclaimable) as well as the heap.
+ * (page cache, reclaimable) as well as the heap; the two are also reported apart (peak RssAnon, peak RssFile).
  */
 @Command(name = "scale", mixinStandardHelpOptions = true,
         description = {"Quantize a synthetic checkpoint larger than the JVM heap (child JVM with --xmx below the file size);",
@@ -93,6 +93,8 @@ final class BenchScaleCommand implements Runnable {
             r.put("xmx", xmx);
             r.put("peak_rss_bytes", child.path("vm_hwm_bytes").asLong());
             r.put("peak_heap_bytes", child.path("peak_heap_bytes").asLong());
+            r.put("peak_rss_anon_bytes", child.path("peak_rss_anon_bytes").asLong());
+            r.put("peak_rss_file_bytes", child.path("peak_rss_file_bytes").asLong());
             r.put("seconds", seconds);
             r.put("quantize_args", String.join(" ", quantizeArgs));
             if (json) {
@@ -103,6 +105,9 @@ final class BenchScaleCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "peak RSS (VmHWM) %.2f GB = %.2f layers; peak used heap %.2f GB = %.2f layers%n",
                         child.path("vm_hwm_bytes").asLong() / 1e9, child.path("vm_hwm_bytes").asDouble() / shape.layerBytes(),
                         child.path("peak_heap_bytes").asLong() / 1e9, child.path("peak_heap_bytes").asDouble() / shape.layerBytes());
+                System.out.printf(Locale.ROOT, "peak private RSS (RssAnon) %.2f GB = %.2f layers; peak mapped-file RSS (RssFile) %.2f GB = %.2f layers%n",
+                        child.path("peak_rss_anon_bytes").asLong() / 1e9, child.path("peak_rss_anon_bytes").asDouble() / shape.layerBytes(),
+                        child.path("peak_rss_file_bytes").asLong() / 1e9, child.path("peak_rss_file_bytes").asDouble() / shape.layerBytes());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -74,6 +74,41 @@ class RunCheckpointTest {
         assertTrue(Files.exists(out.resolve("moelab.json")));
     }
 
+    /**
+     * With a work directory the factors live on disk between stages and are packed and written layer by layer;
+     * the artifact must be byte-for-byte the one the all-in-memory path (and BitsMoe.pack + write) produces from the
+     * same plan. (The same plan, not a second planning run: calibration sums are not bit-reproducible between runs,
+     * so two runs can differ in the predicted cost's last digits, which the metadata records.)
+     */
+    @Test
+    void aStreamedRunWritesTheSameBytesAsAnInMemoryOne() throws Exception {
+        Path out = tmp.resolve("streamed");
+        RunCheckpoint work = RunCheckpoint.open(out, id(OPTIONS, cal), false);
+        BitsMoeRunner.Planned streamed = BitsMoeRunner.plan(model, OPTIONS, cal, work, Progress.NONE);
+        List<org.moelab.bitsmoe.decomposition.LayerDecomposition> held = new java.util.ArrayList<>(streamed.decompositions());
+        BitsMoeRunner.Planned p = streamed;
+        BitsMoeRunner.Planned inMemory = new BitsMoeRunner.Planned(p.options(), held, p.statistics(), p.coverage(), p.costs(),
+                p.problem(), p.plan(), p.calibration(), p.stages(), p.estimate(), p.fallbacks());
+
+        Path memOut = tmp.resolve("mem");
+        BitsMoeRunner.Summary mem = BitsMoeRunner.quantize(model, inMemory, memOut, Progress.NONE);
+        Path packedOut = tmp.resolve("packed");
+        org.moelab.bitsmoe.artifact.BitsMoeArtifact.write(packedOut, model, OPTIONS,
+                new BitsMoe(OPTIONS).pack(held, p.plan(), Progress.NONE), p.plan(), cal, Progress.NONE);
+        BitsMoeRunner.Summary s = BitsMoeRunner.quantize(model, streamed, out, work, Progress.NONE);
+        assertFalse(Files.exists(work.directory()));
+
+        byte[] expected = Files.readAllBytes(memOut.resolve("model.safetensors"));
+        assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.safetensors")));
+        assertArrayEquals(expected, Files.readAllBytes(packedOut.resolve("model.safetensors")));
+        org.junit.jupiter.api.Assertions.assertEquals(mem.achievedPayloadBits(), s.achievedPayloadBits());
+        org.junit.jupiter.api.Assertions.assertEquals(mem.manifest().payloadSha256(), s.manifest().payloadSha256());
+        try (var left = Files.list(tmp)) {
+            assertTrue(left.noneMatch(f -> f.getFileName().toString().contains(".spool-") || f.getFileName().toString().contains(".tmp")),
+                    "no spool or temporary files left beside the outputs");
+        }
+    }
+
     @Test
     void aDifferentRunIsRefused() {
         Path out = tmp.resolve("b");

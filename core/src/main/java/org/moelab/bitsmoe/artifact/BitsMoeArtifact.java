@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * A BitsMoE-quantized model on disk: a directory any safetensors reader can open.
@@ -95,21 +96,44 @@ public final class BitsMoeArtifact {
     /** Writes the artifact to {@code out} atomically; refuses to replace a directory that is not an artifact. */
     public static ArtifactManifest write(Path out, MoeModel source, BitsMoeOptions options, List<QuantizedLayer> layers,
                                          AllocationPlan plan, CalibrationSet calibration, Progress progress) {
-        Set<Integer> quantized = new HashSet<>();
-        layers.forEach(l -> quantized.add(l.layer()));
-        CheckpointWriter w = new CheckpointWriter();
-        ArtifactDirectory.copyTensorsExcept(w, source.checkpoint(), ArtifactDirectory.expertTensorNames(source, quantized));
-        progress.update("write", 1, 3);
-        for (QuantizedLayer l : layers) ArtifactTensors.add(w, l);
+        return write(out, source, options, layers.stream().map(QuantizedLayer::layer).toList(),
+                layers.isEmpty() ? 0 : layers.getFirst().rank(), layers::get, plan, calibration, progress);
+    }
+
+    /**
+     * As {@link #write(Path, MoeModel, BitsMoeOptions, List, AllocationPlan, CalibrationSet, Progress)}, with the
+     * quantized layers produced one at a time: {@code layer.apply(i)} is called once per i, in order, and its tensors
+     * go to disk before the next is asked for, so only one packed layer is on the heap at a time. The source's other
+     * tensors are copied from its mapping when the file is assembled, never through heap arrays. Same bytes.
+     *
+     * @param layerIds the quantized layers' indices, in the order {@code layer} produces them
+     * @param rank     r of every quantized layer
+     */
+    public static ArtifactManifest write(Path out, MoeModel source, BitsMoeOptions options, List<Integer> layerIds, int rank,
+                                         IntFunction<QuantizedLayer> layer, AllocationPlan plan, CalibrationSet calibration,
+                                         Progress progress) {
         String sourceSha = Sha256.of(source.checkpoint().files());
-        metadata(w, manifest(source, options, layers, plan, calibration, sourceSha, null, 0));
         ArtifactManifest[] written = new ArtifactManifest[1];
         ArtifactDirectory.write(out, tmp -> {
             ArtifactDirectory.copyModelFiles(source.source(), tmp);
-            long bytes = w.write(tmp.resolve(Checkpoint.SINGLE_FILE));
+            Path weights = tmp.resolve(Checkpoint.SINGLE_FILE);
+            long bytes;
+            try (CheckpointWriter w = CheckpointWriter.streaming(tmp)) {
+                ArtifactDirectory.copyTensorsExcept(w, source.checkpoint(), ArtifactDirectory.expertTensorNames(source, Set.copyOf(layerIds)));
+                progress.update("write", 1, 3);
+                for (int i = 0; i < layerIds.size(); i++) {
+                    QuantizedLayer l = layer.apply(i);
+                    if (l.layer() != layerIds.get(i) || l.rank() != rank) {
+                        throw new IllegalStateException("layer source gave layer " + l.layer() + " (r " + l.rank() + ") where layer "
+                                + layerIds.get(i) + " (r " + rank + ") was announced");
+                    }
+                    ArtifactTensors.add(w, l);
+                }
+                metadata(w, manifest(source, options, layerIds, rank, plan, calibration, sourceSha, null, 0));
+                bytes = w.write(weights);
+            }
             progress.update("write", 2, 3);
-            written[0] = manifest(source, options, layers, plan, calibration, sourceSha,
-                    Sha256.of(List.of(tmp.resolve(Checkpoint.SINGLE_FILE))), bytes);
+            written[0] = manifest(source, options, layerIds, rank, plan, calibration, sourceSha, Sha256.of(List.of(weights)), bytes);
             CheckpointWriter.writeText(tmp.resolve(MANIFEST), JSON.writeValueAsString(written[0]));
         });
         progress.update("write", 3, 3);
@@ -165,13 +189,12 @@ public final class BitsMoeArtifact {
         return m;
     }
 
-    private static ArtifactManifest manifest(MoeModel source, BitsMoeOptions o, List<QuantizedLayer> layers, AllocationPlan plan,
+    private static ArtifactManifest manifest(MoeModel source, BitsMoeOptions o, List<Integer> layers, int rank, AllocationPlan plan,
                                              CalibrationSet cal, String sourceSha, String payloadSha, long bytes) {
         Map<String, Object> options = JSON.convertValue(o, new TypeReference<>() { });
         return new ArtifactManifest(FORMAT, "bitsmoe", options, plan.budgetAverageBits(), plan.mode().name(),
                 plan.averageBits().payload(), plan.averageBits().plusScales(), plan.averageBits().plusBasis(), bytes,
-                o.groupSize(), layers.isEmpty() ? 0 : layers.getFirst().rank(), o.basis().name(),
-                layers.stream().map(QuantizedLayer::layer).toList(), source.source().toString(), sourceSha,
+                o.groupSize(), rank, o.basis().name(), List.copyOf(layers), source.source().toString(), sourceSha,
                 cal == null ? null : cal.name(), cal == null ? null : cal.sha256(), payloadSha, plan.solver().name(),
                 plan.gap(), plan.predictedCost(), "moelab");
     }

@@ -25,7 +25,8 @@ import java.util.Locale;
 import java.util.Map;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print ratios measured in one run.",
-        subcommands = {BenchCommand.Decode.class, BenchScaleCommand.class, BenchQuantizeCommand.class, BenchKernelsCommand.class})
+        subcommands = {BenchCommand.Decode.class, BenchScaleCommand.class, BenchQuantizeCommand.class, BenchKernelsCommand.class,
+                BenchMoeBlockCommand.class})
 final class BenchCommand implements Runnable {
 
     @Override

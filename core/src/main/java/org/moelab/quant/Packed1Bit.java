@@ -2,7 +2,6 @@ package org.moelab.quant;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * b = 1: one sign bit per element, eight elements per byte, least significant bit first.
@@ -76,7 +75,7 @@ public final class Packed1Bit extends GroupedLayout {
             for (; i < m; i++) t += code(p, pOff, e0 + i) * x[xOff + e0 + i];
             tail = Math.fma(scale, t, tail);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + tail;
+        return org.moelab.compute.LaneSum.of(acc) + tail;
     }
 
     /** Bit for bit {@link #dequantizeScalar}: the decoded chunk times the fp16 scale is the scalar product, exact in float. */

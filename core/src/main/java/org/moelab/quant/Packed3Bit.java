@@ -108,7 +108,7 @@ public final class Packed3Bit extends GroupedLayout {
             for (; i < m; i++) t += code(p, pOff, e0 + i) * x[xOff + e0 + i];
             tail = Math.fma(scale, t, tail);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + tail;
+        return org.moelab.compute.LaneSum.of(acc) + tail;
     }
 
     /** Bit for bit {@link #dequantizeScalar}: the decoded chunk times the fp16 scale is the scalar product, exact in float. */

@@ -102,7 +102,7 @@ public final class PackedFp16 implements PackedLayout {
             for (; i + S <= n; i += S) {
                 acc = chunk(seg, pOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = org.moelab.compute.LaneSum.of(acc);
         }
         for (; i < n; i++) sum = Math.fma(Float.float16ToFloat((short) half(p, pOff, i)), x[xOff + i], sum);
         return sum;

@@ -104,6 +104,15 @@ class MoreStagesTest {
     }
 
     @Test
+    void methodsListsWhatQuantizationAccepts() {
+        List<String> names = RestAssured.get("/v1/methods").then().statusCode(200).extract().jsonPath().getList("methods.name");
+        assertEquals(List.of("bitsmoe", "rtn", "gptq", "routernorm", "mobie"), names);
+        // every listed method is one the quantization endpoint knows (an unknown one is refused naming the field)
+        Api.json().body(Map.of("method", "awq", "bits", 3)).post(M + "/quantization").then().statusCode(422).body("field", equalTo("method"))
+                .body("message", containsString("mobie"));
+    }
+
+    @Test
     void mobieSwitchesBelongToMobieAndItsBudgetIsFixed() {
         Api.json().body(Map.of("method", "mobie", "bits", 2)).post(M + "/quantization").then().statusCode(422)
                 .body("field", equalTo("bits"));

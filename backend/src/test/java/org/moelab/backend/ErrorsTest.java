@@ -85,7 +85,9 @@ class ErrorsTest {
             new Bad(M + "/expert-shift", "{\"reference\": \"" + Api.TINY + "\", \"window\": 1}", "window"),
             new Bad(M + "/quantization", "{\"method\": \"mobie\", \"bits\": 2}", "bits"),
             new Bad(M + "/quantization", "{\"bits\": 2, \"cejd\": false}", "cejd"),
-            new Bad(M + "/quantization", "{\"method\": \"mobie\", \"glas\": \"no\"}", "glas"));
+            new Bad(M + "/quantization", "{\"method\": \"mobie\", \"glas\": \"no\"}", "glas"),
+            new Bad(M + "/allocation", "{\"bits\": 2, \"sixteen\": \"bf16\"}", "sixteen"),
+            new Bad(M + "/quantization", "{\"method\": \"rtn\", \"bits\": 2, \"sixteen\": \"int16\"}", "sixteen"));
 
     @Test
     void malformedBodiesAreAll4xxWithAnErrorNamingTheField() {

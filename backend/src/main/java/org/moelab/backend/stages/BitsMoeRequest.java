@@ -44,11 +44,13 @@ import java.util.Map;
  * @param cejd                 mobie only: the joint decomposition (default true; false is the ablation)
  * @param glas                 mobie only: gradient-aware saliency (default true)
  * @param nges                 mobie only: the router-input null-space constraint (default true)
+ * @param sixteen              storage of 16-bit components: fp16 (default, methods.md §1.2) or int16 (levels with fp16
+ *                             group scales)
  */
 public record BitsMoeRequest(Double bits, String mode, String solver, Integer rank, String basis, List<Integer> candidates,
                              Integer calibrationSequences, Integer calibrationLength, Long seed, String coveragePolicy,
                              List<Integer> layers, List<String> pins, Boolean publicScales, String method, String name,
-                             Boolean cejd, Boolean glas, Boolean nges) {
+                             Boolean cejd, Boolean glas, Boolean nges, String sixteen) {
 
     static final List<Integer> WIDTHS = Arrays.stream(AllocationProblem.DEFAULT_CANDIDATES).boxed().toList();
     static final List<String> METHODS = List.of("bitsmoe", "rtn", "gptq", "routernorm", "mobie");
@@ -56,7 +58,7 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
     /** A request with only the fields a decomposition reads. */
     static BitsMoeRequest forDecomposition(Integer rank, List<Integer> layers) {
         return new BitsMoeRequest(0.0, null, null, rank, null, null, null, null, null, null, layers, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /** The validated options; 422 naming the field otherwise. */
@@ -72,6 +74,7 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
                 Check.oneOf("solver", solver, "auto", List.of("auto", "dp", "greedy", "mip")).toUpperCase());
         int r = Check.range("rank", rank, 0, 0, model.hidden());
         BasisStorage basisStorage = BasisStorage.parse(Check.oneOf("basis", basis, "bf16", List.of("bf16", "f32", "int8")));
+        boolean int16 = Check.oneOf("sixteen", sixteen, "fp16", List.of("fp16", "int16")).equals("int16");
         int[] cands = AllocationProblem.DEFAULT_CANDIDATES;
         if (candidates != null) {
             if (candidates.isEmpty()) throw ApiException.invalid("candidates", "field 'candidates' must list at least one width");
@@ -112,7 +115,7 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
         }
         BitsMoeOptions d = BitsMoeOptions.defaults(b);
         return new BitsMoeOptions(b, m, s, cands, r, true, d.groupSize(), publicScales == null || !publicScales,
-                d.coverageFraction(), policy, d.floorWeight(), ls, pinRules).withBasis(basisStorage);
+                d.coverageFraction(), policy, d.floorWeight(), ls, pinRules).withBasis(basisStorage).withInt16(int16);
     }
 
     public int sequences() {
@@ -146,6 +149,7 @@ public record BitsMoeRequest(Double bits, String mode, String solver, Integer ra
         bitsMoeOnly.put("layers", layers);
         bitsMoeOnly.put("pins", pins);
         bitsMoeOnly.put("publicScales", publicScales);
+        bitsMoeOnly.put("sixteen", sixteen);
         for (Map.Entry<String, Object> f : bitsMoeOnly.entrySet()) {
             if (f.getValue() != null) {
                 throw ApiException.invalid(f.getKey(), "field '" + f.getKey() + "' is a BitsMoE option; method " + method

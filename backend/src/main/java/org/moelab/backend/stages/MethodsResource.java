@@ -31,7 +31,7 @@ public class MethodsResource {
     @Operation(summary = "The quantization methods, their budgets, the fields each reads and the artifact kind it writes")
     public Map<String, List<Method>> methods() {
         List<String> bitsmoe = List.of("bits", "mode", "solver", "rank", "basis", "candidates", "calibrationSequences", "calibrationLength",
-                "seed", "coveragePolicy", "layers", "pins", "publicScales");
+                "seed", "coveragePolicy", "layers", "pins", "publicScales", "sixteen");
         return Map.of("methods", List.of(
                 new Method("bitsmoe", "average bits per routed-expert weight in [0, 16]", bitsmoe, "bitsmoe_artifact"),
                 new Method("rtn", "an integer width 1..8 for every expert", List.of("bits"), "dequantized_artifact"),

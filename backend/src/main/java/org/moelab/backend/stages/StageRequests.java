@@ -44,7 +44,7 @@ public final class StageRequests {
 
         BitsMoeRequest asBitsMoe() {
             return new BitsMoeRequest(0.0, null, null, rank, null, candidates, calibrationSequences, calibrationLength, seed,
-                    coveragePolicy, layers, null, null, null, null, null, null, null);
+                    coveragePolicy, layers, null, null, null, null, null, null, null, null);
         }
     }
 

@@ -1,7 +1,6 @@
 package org.moelab.runtime;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.moelab.compute.Parallel;
 import org.moelab.compute.VectorDot;
@@ -60,23 +59,20 @@ final class Attention {
         });
     }
 
-    /** exp(s − max) in place over [0, len); returns the sum. */
+    /**
+     * exp(s − max) in place over [0, len); returns the sum. The exponentials are scalar {@code Math.exp}: the Vector
+     * API's lanewise EXP gives other bits once C2 intrinsifies it than its Java fallback does before, which made the
+     * same forward pass differ between the first and later calls of a run (and calibration between runs).
+     */
     static float softmaxInPlace(float[] s, int len) {
         float max = Float.NEGATIVE_INFINITY;
         for (int p = 0; p < len; p++) max = Math.max(max, s[p]);
-        FloatVector m = FloatVector.broadcast(F, max);
+        for (int p = 0; p < len; p++) s[p] = (float) Math.exp(s[p] - max);
         FloatVector acc = FloatVector.zero(F);
         int p = 0;
-        for (; p + F.length() <= len; p += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, s, p).sub(m).lanewise(VectorOperators.EXP);
-            e.intoArray(s, p);
-            acc = acc.add(e);
-        }
+        for (; p + F.length() <= len; p += F.length()) acc = acc.add(FloatVector.fromArray(F, s, p));
         float sum = org.moelab.compute.LaneSum.of(acc);
-        for (; p < len; p++) {
-            s[p] = (float) Math.exp(s[p] - max);
-            sum += s[p];
-        }
+        for (; p < len; p++) sum += s[p];
         return sum;
     }
 }

@@ -39,6 +39,13 @@ public final class Charts {
     }
 
     /**
+     * Line colours that stay readable on white (Okabe–Ito without its yellow, then black and grey); JFreeChart's
+     * default cycle puts a light yellow fourth.
+     */
+    static final Color[] LINE_PALETTE = {new Color(0x0072B2), new Color(0xD55E00), new Color(0x009E73), new Color(0xCC79A7),
+            new Color(0xE69F00), new Color(0x56B4E9), Color.BLACK, new Color(0x999999)};
+
+    /**
      * Lines with markers.
      *
      * @param series name → points as {x, y} pairs
@@ -63,7 +70,9 @@ public final class Charts {
             n.setAutoRangeIncludesZero(false);
             y = n;
         }
-        XYPlot plot = new XYPlot(data, x, y, new XYLineAndShapeRenderer(true, true));
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < series.size(); i++) renderer.setSeriesPaint(i, LINE_PALETTE[i % LINE_PALETTE.length]);
+        XYPlot plot = new XYPlot(data, x, y, renderer);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);

@@ -1,5 +1,6 @@
 package org.moelab.checkpoint;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.moelab.tensor.DType;
@@ -179,12 +180,7 @@ public final class CheckpointWriter implements AutoCloseable {
             off.add(offset + e.data.bytes());
             offset += e.data.bytes();
         }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) head.put((byte) ' ');
-        head.flip();
+        ByteBuffer head = encodeHeader(header);
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
@@ -204,7 +200,7 @@ public final class CheckpointWriter implements AutoCloseable {
             }
             readableByAll(tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return 8L + padded + offset;
+            return head.limit() + offset;
         } catch (IOException e) {
             if (tmp != null) {
                 try {
@@ -231,6 +227,19 @@ public final class CheckpointWriter implements AutoCloseable {
         } finally {
             spool = null;
         }
+    }
+
+    /**
+     * A safetensors header as it lies at the start of the file: the JSON's length (u64 little-endian, padded to a
+     * multiple of 8) and the JSON padded with spaces. Ready to write (flipped).
+     */
+    public static ByteBuffer encodeHeader(JsonNode header) {
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) head.put((byte) ' ');
+        return head.flip();
     }
 
     /** Atomically writes a small text file (config.json, plan JSON) the same way. */

@@ -66,16 +66,7 @@ sealed interface TensorData {
         }
 
         public void writeTo(FileChannel out, ByteBuffer scratch) throws IOException {
-            MemorySegment src = MemorySegment.ofArray(data);
-            int per = CHUNK / 4;
-            for (int i = 0; i < data.length; i += per) {
-                int n = Math.min(per, data.length - i);
-                scratch.clear();
-                MemorySegment.copy(src, ValueLayout.JAVA_FLOAT, 4L * i, MemorySegment.ofBuffer(scratch),
-                        ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, n);
-                scratch.limit(4 * n);
-                writeFully(out, scratch);
-            }
+            writeLittleEndian(out, scratch, MemorySegment.ofArray(data), ValueLayout.JAVA_FLOAT, data.length);
         }
     }
 
@@ -86,16 +77,7 @@ sealed interface TensorData {
         }
 
         public void writeTo(FileChannel out, ByteBuffer scratch) throws IOException {
-            MemorySegment src = MemorySegment.ofArray(data);
-            int per = CHUNK / 8;
-            for (int i = 0; i < data.length; i += per) {
-                int n = Math.min(per, data.length - i);
-                scratch.clear();
-                MemorySegment.copy(src, ValueLayout.JAVA_DOUBLE, 8L * i, MemorySegment.ofBuffer(scratch),
-                        ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, n);
-                scratch.limit(8 * n);
-                writeFully(out, scratch);
-            }
+            writeLittleEndian(out, scratch, MemorySegment.ofArray(data), ValueLayout.JAVA_DOUBLE, data.length);
         }
     }
 
@@ -107,6 +89,21 @@ sealed interface TensorData {
                 if (n <= 0) throw new IOException("spool file ended " + (bytes - done) + " bytes early");
                 done += n;
             }
+        }
+    }
+
+    /** {@code count} values of {@code layout} from {@code src}, little-endian, through {@code scratch} chunk by chunk. */
+    static void writeLittleEndian(FileChannel out, ByteBuffer scratch, MemorySegment src, ValueLayout layout, long count)
+            throws IOException {
+        long size = layout.byteSize();
+        long per = CHUNK / size;
+        ValueLayout le = layout.withByteAlignment(1).withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < count; i += per) {
+            long n = Math.min(per, count - i);
+            scratch.clear();
+            MemorySegment.copy(src, layout, i * size, MemorySegment.ofBuffer(scratch), le, 0, n);
+            scratch.limit((int) (n * size));
+            writeFully(out, scratch);
         }
     }
 

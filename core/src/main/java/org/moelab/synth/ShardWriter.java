@@ -53,12 +53,7 @@ final class ShardWriter {
             n.putArray("data_offsets").add(offset).add(offset + s.bf16Bytes());
             offset += s.bf16Bytes();
         }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) head.put((byte) ' ');
-        head.flip();
+        ByteBuffer head = org.moelab.checkpoint.CheckpointWriter.encodeHeader(header);
         ByteBuffer buf = ByteBuffer.allocateDirect(2 * BUFFER_ELEMENTS);
         MemorySegment seg = MemorySegment.ofBuffer(buf);
         float bound = (float) (std * Math.sqrt(3));
@@ -76,7 +71,7 @@ final class ShardWriter {
             }
             ch.force(true);
         }
-        return 8L + padded + offset;
+        return head.limit() + offset;
     }
 
     /** Elements [start, start + len) of one tensor into seg[0, 2·len); start is a multiple of CHUNK. */

@@ -109,6 +109,8 @@ class QuantizeCliTest {
         expectBadInput("--bits B is required for bitsmoe", "allocate");
         expectBadInput("--bits B is required for rtn", "quantize", "--method", "rtn", "--out", o);
         expectBadInput("mobie binarizes every expert", "quantize", "--method", "mobie", "--bits", "2", "--out", o);
+        expectBadInput("--sixteen bf16: expected fp16 or int16", "allocate", "--bits", "2", "--sixteen", "bf16");
+        expectBadInput("--basis", "allocate", "--bits", "2", "--basis", "int4");
         expectBadInput("--method", "quantize", "--bits", "2", "--method", "awq", "--out", o);
         expectBadInput("feasible", small("allocate", "--bits", "2", "--pin", "layers.*=16"));
         expectBadInput("not a model directory", "allocate", "--bits", "2", "--model", tmp.resolve("nothing").toString());

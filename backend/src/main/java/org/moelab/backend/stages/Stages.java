@@ -163,10 +163,7 @@ public class Stages {
             laps.lap("write");
             registerArtifact(out, name, ctx);
             laps.lap("register");
-            Map<String, Object> res = new LinkedHashMap<>();
-            res.put("model", name);
-            res.put("path", out.toString());
-            res.put("sourceModel", lease.id());
+            Map<String, Object> res = artifactResult(name, out, lease);
             res.put("method", "mobie");
             res.put("format", m.format());
             res.put("components", m.components());
@@ -203,6 +200,15 @@ public class Stages {
                 FileOps.deleteTree(out);
             }
         }
+    }
+
+    /** The first fields of every quantization result: the new model's id, its directory and the source model. */
+    private static Map<String, Object> artifactResult(String name, Path out, ModelRegistry.Lease source) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", name);
+        r.put("path", out.toString());
+        r.put("sourceModel", source.id());
+        return r;
     }
 
     /** Registers a written artifact as model {@code name} and verifies it loads (unless that would pass the memory limit). */
@@ -253,10 +259,7 @@ public class Stages {
             BitsMoeRunner.Planned p = BitsMoeRunner.plan(model, o, cal, ctx.progress());
             BitsMoeRunner.Summary s = BitsMoeRunner.quantize(model, p, out, ctx.progress());
             registerArtifact(out, name, ctx);
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("model", name);
-            r.put("path", out.toString());
-            r.put("sourceModel", lease.id());
+            Map<String, Object> r = artifactResult(name, out, lease);
             r.put("plannedPayloadBits", s.plannedPayloadBits());
             r.put("achievedPayloadBits", s.achievedPayloadBits());
             r.put("achievedBitsWithScales", s.achievedBitsWithScales());
@@ -318,10 +321,7 @@ public class Stages {
             laps.lap("write");
             registerArtifact(out, name, ctx);
             laps.lap("register");
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("model", name);
-            r.put("path", out.toString());
-            r.put("sourceModel", lease.id());
+            Map<String, Object> r = artifactResult(name, out, lease);
             r.put("method", method);
             r.put("format", m.format());
             r.put("bits", bits);

@@ -87,7 +87,7 @@ public final class BitsMoeRunner {
             if (work != null && saved.isEmpty()) work.save(ld);
             bases.add(new Calibration.LayerBases(l, ld.gate().rank(), ld.gate().basis(), ld.up().basis()));
             if (work == null) held.add(ld);
-            releaseMappedPages(model);
+            model.releaseMappedPages();
             progress.update("decompose", i + 1, layers.size());
         }
         List<LayerDecomposition> d = work == null ? held : work.decompositions(layers);
@@ -97,7 +97,7 @@ public final class BitsMoeRunner {
         Map<Integer, LayerStatistics> stats = savedStats.orElseGet(() -> Calibration.run(model, calibration, bases, progress));
         bases.clear();
         if (work != null && savedStats.isEmpty()) work.save(stats);
-        releaseMappedPages(model);
+        model.releaseMappedPages();
         stages.add(sw.lap("calibrate"));
         if (reused > 0 || savedStats.isPresent()) {
             fallbacks.add("resumed: " + reused + " decomposed layers" + (savedStats.isPresent() ? " and the calibration statistics" : "")
@@ -107,7 +107,7 @@ public final class BitsMoeRunner {
         coverage.enforce();
         if (!coverage.flagged().isEmpty() && o.coveragePolicy() == CalibrationCoverage.Policy.ROUTE_ALL) {
             b.routeAllForFlagged(model, d, calibration, stats, coverage, progress);
-            releaseMappedPages(model);
+            model.releaseMappedPages();
             stages.add(sw.lap("route-all"));
             fallbacks.add(coverage.flagged().size() + " under-covered experts (< " + coverage.threshold()
                     + " tokens): statistics gathered over all calibration tokens of their layer (route-all)");
@@ -230,16 +230,6 @@ public final class BitsMoeRunner {
         long layerFloats = 3 * (e * rank * inter + rank * h + e * rank + 2 * h); // units, basis, scales, eigenvalues (counted twice)
         long floats = streamed ? layerFloats + layers * 2L * rank * h : layers * layerFloats;
         return model.checkpoint().totalBytes() + 4 * floats + 8L * problem.costs().length + problem.units() * 64L;
-    }
-
-    /**
-     * Drops this process's mappings of the checkpoint's pages (madvise DONTNEED; the page cache keeps them, a later
-     * read faults them back in), so the resident set after a stage does not keep every weight page a stage touched.
-     */
-    private static void releaseMappedPages(MoeModel model) {
-        for (Tensor t : model.checkpoint().tensors()) {
-            if (t.data().isMapped()) t.data().unload();
-        }
     }
 
     /** Peak used heap since the last reset, summed over the heap pools. */

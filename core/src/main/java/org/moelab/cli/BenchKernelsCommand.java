@@ -5,6 +5,8 @@ import org.moelab.bench.StreamBandwidth;
 import org.moelab.compute.ComputeBackend;
 import org.moelab.compute.ComputeBackends;
 import org.moelab.compute.PackedRows;
+import org.moelab.linalg.GramPrecision;
+import org.moelab.linalg.SpectralCompute;
 import org.moelab.quant.PackedLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -150,6 +152,11 @@ final class BenchKernelsCommand implements Runnable {
         m.put("vs_sgemm_gflops", ratio(syrkFlops / tGram / (gemmFlops / tGemm)));
         m.put("vs_sgemm_time", ratio(tGemm / tGram));
         m.put("target_met", syrkFlops / tGram / (gemmFlops / tGemm) >= 0.80);
+        m.put("precision", chosen.gramPrecision().name().toLowerCase(java.util.Locale.ROOT));
+        if (chosen.gramPrecision() != GramPrecision.DOUBLE) {
+            SpectralCompute dbl = SpectralCompute.cpu(GramPrecision.DOUBLE);
+            m.put("double_syrk_gflop_per_s", gb(syrkFlops / best(() -> dbl.addGramOfColumns(a, rows, cols, g))));
+        }
         if (cl != null) m.put("opencl_vs_chosen", ratio(tGram / best(() -> cl.addGramOfColumns(a, rows, cols, g))));
         return m;
     }
@@ -209,7 +216,9 @@ final class BenchKernelsCommand implements Runnable {
             System.out.printf("%-26s %10s %9s %7s %12s%n", "fused matvec " + r.get("bits") + "-bit", r.get("gb_per_s"), r.get("vs_copy"),
                     mark(r, ">=0.60"), r.getOrDefault("opencl_vs_chosen", "-"));
         }
-        System.out.printf("%n%-26s %10s %9s %9s %7s %12s%n", "Gram AᵀA (double SYRK)", "GFLOP/s", "sgemm", "vs sgemm", "target", "OpenCL/chosen");
+        Map<String, Object> g0 = (Map<String, Object>) out.get("gram");
+        System.out.printf("%n%-26s %10s %9s %9s %7s %12s%n", "Gram AᵀA (" + (g0 == null ? "?" : g0.get("precision")) + " SYRK)", "GFLOP/s", "sgemm",
+                "vs sgemm", "target", "OpenCL/chosen");
         for (String k : List.of("gram", "gram_small")) {
             Map<String, Object> g = (Map<String, Object>) out.get(k);
             if (g == null) continue;
@@ -222,6 +231,10 @@ final class BenchKernelsCommand implements Runnable {
                     mm.get("gflop_per_s"), mm.get("opencl_gflop_per_s"), mm.get("opencl_vs_chosen"));
         }
         System.out.println("\nvs sgemm: GFLOP/s ratio, SYRK counting cols·(cols+1)·rows, sgemm 2·cols²·rows (it computes both triangles)");
+        if (g0 != null && g0.containsKey("double_syrk_gflop_per_s")) {
+            System.out.println("Gram precision " + g0.get("precision") + " (-Dmoelab.gram=float|double); the double SYRK on A " + g0.get("shape")
+                    + ": " + g0.get("double_syrk_gflop_per_s") + " GFLOP/s");
+        }
     }
 
     private static String mark(Map<String, Object> r, String target) {

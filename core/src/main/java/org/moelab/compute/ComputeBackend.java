@@ -41,6 +41,11 @@ public interface ComputeBackend {
     /** {@code g += A Aᵀ} for A (rows, cols) row-major; g (rows, rows) row-major, full symmetric on return. */
     void addGramOfRows(float[] a, int rows, int cols, double[] g);
 
+    /** The arithmetic of one Gram call (accumulation is double either way); sets the parity budget. */
+    default org.moelab.linalg.GramPrecision gramPrecision() {
+        return org.moelab.linalg.GramPrecision.DOUBLE;
+    }
+
     /** out (count, length) from oOff = the dequantized rows of w. */
     void dequantize(PackedRows w, float[] out, int oOff);
 
@@ -65,6 +70,11 @@ public interface ComputeBackend {
             @Override
             public void addGramOfRows(float[] a, int rows, int cols, double[] g) {
                 self.addGramOfRows(a, rows, cols, g);
+            }
+
+            @Override
+            public org.moelab.linalg.GramPrecision gramPrecision() {
+                return self.gramPrecision();
             }
 
             @Override

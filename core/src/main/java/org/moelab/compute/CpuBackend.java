@@ -35,8 +35,15 @@ public final class CpuBackend implements ComputeBackend {
     @Override
     public Probe probe() {
         String device = "CPU, Vector API " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit (" + FloatVector.SPECIES_PREFERRED.length()
-                + " float lanes), " + Parallel.threads() + " threads; BLAS " + SpectralCompute.cpuImplementation();
+                + " float lanes), " + Parallel.threads() + " threads; BLAS " + SpectralCompute.cpuImplementation()
+                + "; Gram " + gramPrecision().describe();
         return new Probe(true, true, device, "always available");
+    }
+
+    /** {@code -Dmoelab.gram} (float unless set), as {@link SpectralCompute#cpu()}. */
+    @Override
+    public org.moelab.linalg.GramPrecision gramPrecision() {
+        return SpectralCompute.cpu().gramPrecision();
     }
 
     @Override

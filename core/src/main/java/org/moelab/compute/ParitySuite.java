@@ -22,7 +22,9 @@ import java.util.Random;
  *       |scale|·(|q| + o_b)·|x| with o_b = {@link #foldedOffset(int)}: the fused CPU kernels sum the stored
  *       offset-binary fields c = q + o_b and take o_b·Σ off afterwards (documented on the layouts), so their
  *       rounding scales with the fields, not with q.</li>
- *   <li>{@link #GRAM_REL}: Gram in double: 1e−12·Σ|a_ik·a_jk|.</li>
+ *   <li>Gram: {@link org.moelab.linalg.GramPrecision#relativeBudget(int)} of the backend's precision, times
+ *       Σ|a_ik·a_jk|: double {@link #GRAM_REL}; float (one call's product in float, then a double accumulator)
+ *       k·ε + 1e−12 per call, k the summed dimension.</li>
  *   <li>{@link #MATMUL_EPS}: k = 256 for float matmul: 256·ε·Σ|x·w|.</li>
  * </ul>
  */
@@ -199,7 +201,7 @@ public final class ParitySuite {
         return fails;
     }
 
-    /** Gram of columns and of rows, accumulated twice (g += ...), within GRAM_REL·Σ|products|; exactly symmetric. */
+    /** Gram of columns and of rows, accumulated twice (g += ...), within the precision's budget·Σ|products|; exactly symmetric. */
     public static List<String> gram(ComputeBackend b, long seed) {
         List<String> fails = new ArrayList<>();
         Random r = new Random(seed);
@@ -224,11 +226,12 @@ public final class ParitySuite {
                     b.addGramOfRows(a, rows, cols, got);
                 }
             }
-            String what = (ofColumns ? "Gram of columns" : "Gram of rows") + " (" + rows + ", " + cols + ")";
+            String what = (ofColumns ? "Gram of columns" : "Gram of rows") + " (" + rows + ", " + cols + "), " + b.gramPrecision();
+            double budget = b.gramPrecision().relativeBudget(ofColumns ? rows : cols);
             for (int k = 0; k < want.length; k++) {
                 int i = k / order;
                 int j = k % order;
-                if (!(Math.abs(got[k] - want[k]) <= GRAM_REL * mag[k])) {
+                if (!(Math.abs(got[k] - want[k]) <= budget * mag[k])) {
                     fails.add(what + ": entry (" + i + ", " + j + ") is " + got[k] + ", reference " + want[k]);
                     break;
                 }

@@ -11,9 +11,22 @@ import org.netlib.util.intW;
  */
 final class NetlibSpectralCompute implements SpectralCompute {
 
-    static final NetlibSpectralCompute INSTANCE = new NetlibSpectralCompute();
+    static final NetlibSpectralCompute FLOAT = new NetlibSpectralCompute(GramPrecision.FLOAT);
+    static final NetlibSpectralCompute DOUBLE = new NetlibSpectralCompute(GramPrecision.DOUBLE);
 
-    private NetlibSpectralCompute() {
+    private final GramPrecision precision;
+
+    private NetlibSpectralCompute(GramPrecision precision) {
+        this.precision = precision;
+    }
+
+    static NetlibSpectralCompute of(GramPrecision p) {
+        return p == GramPrecision.FLOAT ? FLOAT : DOUBLE;
+    }
+
+    @Override
+    public GramPrecision gramPrecision() {
+        return precision;
     }
 
     /** Which BLAS implementation netlib loaded (for logs and benchmark headers). */
@@ -25,7 +38,13 @@ final class NetlibSpectralCompute implements SpectralCompute {
     public void addGramOfColumns(float[] a, int rows, int cols, double[] g) {
         check(a, rows, cols, g, cols);
         // column-major X = Aᵀ (cols, rows), lda = cols; AᵀA = X·Xᵀ → trans "N", n = cols, k = rows.
-        BLAS.getInstance().dsyrk("U", "N", cols, rows, 1.0, toDouble(a), cols, 1.0, g, cols);
+        if (precision == GramPrecision.FLOAT) {
+            float[] s = new float[cols * cols];
+            BLAS.getInstance().ssyrk("U", "N", cols, rows, 1f, a, cols, 0f, s, cols);
+            addUpper(s, g, cols);
+        } else {
+            BLAS.getInstance().dsyrk("U", "N", cols, rows, 1.0, toDouble(a), cols, 1.0, g, cols);
+        }
         symmetrize(g, cols);
     }
 
@@ -33,7 +52,13 @@ final class NetlibSpectralCompute implements SpectralCompute {
     public void addGramOfRows(float[] a, int rows, int cols, double[] g) {
         check(a, rows, cols, g, rows);
         // column-major X = Aᵀ (cols, rows), lda = cols; A·Aᵀ = Xᵀ·X → trans "T", n = rows, k = cols.
-        BLAS.getInstance().dsyrk("U", "T", rows, cols, 1.0, toDouble(a), cols, 1.0, g, rows);
+        if (precision == GramPrecision.FLOAT) {
+            float[] s = new float[rows * rows];
+            BLAS.getInstance().ssyrk("U", "T", rows, cols, 1f, a, cols, 0f, s, rows);
+            addUpper(s, g, rows);
+        } else {
+            BLAS.getInstance().dsyrk("U", "T", rows, cols, 1.0, toDouble(a), cols, 1.0, g, rows);
+        }
         symmetrize(g, rows);
     }
 
@@ -69,6 +94,13 @@ final class NetlibSpectralCompute implements SpectralCompute {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) d[i] = a[i];
         return d;
+    }
+
+    /** g += s on the upper triangle (column-major: s[j·n + i], i ≤ j), where syrk wrote. */
+    private static void addUpper(float[] s, double[] g, int n) {
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i <= j; i++) g[j * n + i] += s[j * n + i];
+        }
     }
 
     /** dsyrk wrote the upper triangle (column-major), i.e. g[j·n + i] for i ≤ j; mirror it. */

@@ -4,7 +4,8 @@ package org.moelab.linalg;
  * The two dense kernels of BitsMoE's decomposition (methods.md §1.1): the Gram matrix of a stack of
  * expert matrices and a symmetric eigensolve. CPU: {@link NetlibSpectralCompute} (BLAS {@code dsyrk},
  * LAPACK {@code dsyevd} on the system OpenBLAS); the OpenCL module implements the Gram on a device.
- * Matrices are row-major; Gram and eigen work in double so an r = H decomposition is exact to fp32 round-off.
+ * Matrices are row-major; the Gram accumulates in double (one call's product in float or double, {@link
+ * GramPrecision}) and the eigensolve is double, so an r = H decomposition is exact to fp32 round-off.
  */
 public interface SpectralCompute {
 
@@ -24,12 +25,25 @@ public interface SpectralCompute {
      */
     void addGramOfRows(float[] a, int rows, int cols, double[] g);
 
+    /** The arithmetic of one Gram call (the accumulator is double either way). */
+    default GramPrecision gramPrecision() {
+        return GramPrecision.DOUBLE;
+    }
+
     /** Eigen-decomposition of a symmetric (n, n) matrix; {@code g} is not modified. */
     SymmetricEigen eigen(double[] g, int n);
 
-    /** The default: BLAS/LAPACK through netlib (native OpenBLAS when installed, its Java port otherwise). */
+    /**
+     * The default: BLAS/LAPACK through netlib (native OpenBLAS when installed, its Java port otherwise), with the
+     * Gram precision of {@code -Dmoelab.gram} ({@link GramPrecision#configured()}, float unless set).
+     */
     static SpectralCompute cpu() {
-        return NetlibSpectralCompute.INSTANCE;
+        return NetlibSpectralCompute.of(GramPrecision.configured());
+    }
+
+    /** BLAS/LAPACK with the given Gram precision. */
+    static SpectralCompute cpu(GramPrecision precision) {
+        return NetlibSpectralCompute.of(precision);
     }
 
     /**

@@ -27,6 +27,26 @@ public record MoeModel(Path source, ModelConfig config, Tensor embedding, List<L
         return n;
     }
 
+    /**
+     * Drops this process's mappings of the checkpoint's pages (madvise DONTNEED through {@link
+     * java.lang.foreign.MemorySegment#unload}): the page cache keeps them and a later read faults them back in, so
+     * the resident set does not keep every weight page a stage touched. Heap-backed tensors are left alone.
+     */
+    public void releaseMappedPages() {
+        for (Tensor t : checkpoint.tensors()) {
+            if (t.data().isMapped()) t.data().unload();
+        }
+    }
+
+    /** {@link #releaseMappedPages()} for the tensors of decoder layer {@code layer} ({@code …layers.<layer>.…}). */
+    public void releaseMappedPages(int layer) {
+        String key = "layers." + layer + ".";
+        for (Tensor t : checkpoint.tensors()) {
+            int at = t.name().indexOf(key);
+            if (at >= 0 && (at == 0 || t.name().charAt(at - 1) == '.') && t.data().isMapped()) t.data().unload();
+        }
+    }
+
     @Override
     public void close() {
         checkpoint.close();

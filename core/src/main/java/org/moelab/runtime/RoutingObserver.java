@@ -14,4 +14,8 @@ public interface RoutingObserver {
      * @param weights (K) their routing weights g after optional renormalisation
      */
     void onToken(int layer, float[] input, int[] experts, float[] weights);
+
+    /** Decoder layer {@code layer} has finished for every token of this forward call (calibration releases its pages here). */
+    default void onLayerDone(int layer) {
+    }
 }

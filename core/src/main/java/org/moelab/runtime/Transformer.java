@@ -108,6 +108,7 @@ public final class Transformer {
             if (moe.get(l) != null) moe.get(l).forward(xn, t, ff, l, observer);
             else dense.get(l).forward(xn, t, ff);
             for (int i = 0; i < x.length; i++) x[i] += ff[i];
+            if (observer != null) observer.onLayerDone(l);
         }
         int rows = allLogits ? t : 1;
         float[] last = new float[rows * h];

@@ -1,16 +1,35 @@
 package org.moelab.linalg;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** BLAS/LAPACK Gram and eigensolve against brute-force loops and the eigen equation. */
+/** BLAS/LAPACK Gram (both precisions) and eigensolve against brute-force loops and the eigen equation. */
 class SpectralComputeTest {
 
     private final SpectralCompute cpu = SpectralCompute.cpu();
+
+    @Test
+    void defaultIsTheFloatGramUnlessConfigured() {
+        assertEquals(System.getProperty("moelab.gram") == null ? GramPrecision.FLOAT : GramPrecision.configured(), cpu.gramPrecision());
+        assertEquals(GramPrecision.DOUBLE, SpectralCompute.cpu(GramPrecision.DOUBLE).gramPrecision());
+        String old = System.getProperty("moelab.gram");
+        try {
+            System.setProperty("moelab.gram", "half");
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, GramPrecision::configured);
+            assertTrue(e.getMessage().contains("expected float or double"), e.getMessage());
+            System.setProperty("moelab.gram", "DOUBLE");
+            assertEquals(GramPrecision.DOUBLE, SpectralCompute.cpu().gramPrecision());
+        } finally {
+            if (old == null) System.clearProperty("moelab.gram");
+            else System.setProperty("moelab.gram", old);
+        }
+    }
 
     private static float[] random(Random rnd, int n) {
         float[] a = new float[n];
@@ -18,10 +37,12 @@ class SpectralComputeTest {
         return a;
     }
 
-    @Test
-    void gramOfColumnsAccumulatesATransposeA() {
+    @ParameterizedTest
+    @EnumSource(GramPrecision.class)
+    void gramOfColumnsAccumulatesATransposeA(GramPrecision p) {
+        SpectralCompute cpu = SpectralCompute.cpu(p);
         Random rnd = new Random(1);
-        int rows = 7, cols = 5;
+        int rows = 300, cols = 5;
         float[] a = random(rnd, rows * cols);
         float[] b = random(rnd, rows * cols);
         double[] g = new double[cols * cols];
@@ -30,16 +51,23 @@ class SpectralComputeTest {
         for (int i = 0; i < cols; i++) {
             for (int j = 0; j < cols; j++) {
                 double want = 0;
-                for (int r = 0; r < rows; r++) want += (double) a[r * cols + i] * a[r * cols + j] + (double) b[r * cols + i] * b[r * cols + j];
-                assertEquals(want, g[i * cols + j], 1e-12 * Math.max(1, Math.abs(want)), "G[" + i + "," + j + "]");
+                double mag = 0;
+                for (int r = 0; r < rows; r++) {
+                    want += (double) a[r * cols + i] * a[r * cols + j] + (double) b[r * cols + i] * b[r * cols + j];
+                    mag += Math.abs((double) a[r * cols + i] * a[r * cols + j]) + Math.abs((double) b[r * cols + i] * b[r * cols + j]);
+                }
+                assertEquals(want, g[i * cols + j], p.relativeBudget(rows) * mag, "G[" + i + "," + j + "]");
+                assertEquals(g[i * cols + j], g[j * cols + i], 0.0, "symmetric");
             }
         }
     }
 
-    @Test
-    void gramOfRowsAccumulatesAATranspose() {
+    @ParameterizedTest
+    @EnumSource(GramPrecision.class)
+    void gramOfRowsAccumulatesAATranspose(GramPrecision p) {
+        SpectralCompute cpu = SpectralCompute.cpu(p);
         Random rnd = new Random(2);
-        int rows = 4, cols = 9;
+        int rows = 4, cols = 900;
         float[] a = random(rnd, rows * cols);
         double[] g = new double[rows * rows];
         cpu.addGramOfRows(a, rows, cols, g);
@@ -47,8 +75,12 @@ class SpectralComputeTest {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < rows; j++) {
                 double want = 0;
-                for (int c = 0; c < cols; c++) want += 2.0 * a[i * cols + c] * a[j * cols + c];
-                assertEquals(want, g[i * rows + j], 1e-12 * Math.max(1, Math.abs(want)));
+                double mag = 0;
+                for (int c = 0; c < cols; c++) {
+                    want += 2.0 * a[i * cols + c] * a[j * cols + c];
+                    mag += Math.abs(2.0 * a[i * cols + c] * a[j * cols + c]);
+                }
+                assertEquals(want, g[i * rows + j], p.relativeBudget(cols) * mag);
             }
         }
     }

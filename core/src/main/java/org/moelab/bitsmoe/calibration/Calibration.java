@@ -64,28 +64,36 @@ public final class Calibration {
         InferenceSession session = transformer.newSession();
         int done = 0;
         for (int[] seq : set.sequences()) {
-            Recorder rec = new Recorder(byLayer.keySet(), h, model.config().topK());
+            Recorder rec = new Recorder(byLayer.keySet(), h, model.config().topK(), model);
             session.reset();
             session.setRoutingObserver(rec);
             session.feed(seq);
             for (LayerBases b : byLayer.values()) {
                 accumulate(model.layers().get(b.layer()), b, rec.of(b.layer()), stats.get(b.layer()), h, inter,
                         allTokenExperts.getOrDefault(b.layer(), java.util.Set.of()));
+                model.releaseMappedPages(b.layer());
             }
+            model.releaseMappedPages();   // embeddings, lm_head, norms
             progress.update("calibrate", ++done, set.sequences().length);
         }
         return stats;
     }
 
-    /** Collects the router inputs and decisions of one sequence, per layer. */
+    /**
+     * Collects the router inputs and decisions of one sequence, per layer, and releases each layer's mapped weight
+     * pages once the forward pass has left it: the pass runs layer after layer, so the process holds about one
+     * layer of checkpoint pages at a time, not every layer the calibration touched ({@code bench scale}).
+     */
     private static final class Recorder implements RoutingObserver {
         final Map<Integer, Routed> layers = new TreeMap<>();
         final int h;
         final int k;
+        final MoeModel model;
 
-        Recorder(Iterable<Integer> wanted, int h, int k) {
+        Recorder(Iterable<Integer> wanted, int h, int k, MoeModel model) {
             this.h = h;
             this.k = k;
+            this.model = model;
             wanted.forEach(l -> layers.put(l, new Routed(new ArrayList<>(), new ArrayList<>(), new ArrayList<>())));
         }
 
@@ -96,6 +104,11 @@ public final class Calibration {
             r.inputs.add(input.clone());
             r.experts.add(experts);
             r.weights.add(weights);
+        }
+
+        @Override
+        public void onLayerDone(int layer) {
+            model.releaseMappedPages(layer);
         }
 
         Routed of(int layer) {

@@ -48,6 +48,29 @@ abstract class GroupedLayout implements PackedLayout {
         return d < S ? VectorShuffle.fromOp(F, i -> i ^ d) : null;
     }
 
+    /**
+     * Per group of g (a multiple of S) over x (n) from xOff: bias·Σx over the group's whole chunks, each group's
+     * sum in a fixed order. The many-vector dot kernels sum the stored offset-binary fields c = q + bias and take
+     * scale·bias·Σx off once per group and vector.
+     */
+    static float[] groupFolds(float[] x, int xOff, int n, int g, float bias) {
+        float[] folds = new float[(n + g - 1) / g];
+        for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
+            int vEnd = e0 + (Math.min(n, e0 + g) - e0) / S * S;
+            FloatVector sx = FloatVector.zero(F);
+            for (int i = e0; i < vEnd; i += S) sx = sx.add(FloatVector.fromArray(F, x, xOff + i));
+            folds[gk] = bias * org.moelab.compute.LaneSum.of(sx);
+        }
+        return folds;
+    }
+
+    /** x (n) from xOff with each whole chunk of S put in pair order ({@link #TO_PAIRS}), from 0; the tail is not copied. */
+    static float[] pairOrder(float[] x, int xOff, int n) {
+        float[] xs = new float[n];
+        for (int i = 0; i + S <= n; i += S) FloatVector.fromArray(F, x, xOff + i).rearrange(TO_PAIRS).intoArray(xs, i);
+        return xs;
+    }
+
     /** q of element i: the scalar decode, the one the reference kernels and {@link #unpack} use. */
     abstract int code(byte[] packed, int pOff, int i);
 

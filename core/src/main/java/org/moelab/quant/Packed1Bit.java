@@ -193,11 +193,11 @@ public final class Packed1Bit extends GroupedLayout {
     }
 
     /**
-     * Fused over the vectors, group by group: the vectors' partial dot products over a group's whole chunks run
-     * with the decode written out (see {@link #axpyMany}), two accumulators each, summed over the lanes in a
-     * fixed order (so the result does not depend on which JIT tier runs it); q = 2·bit − 1, so Σ q·x = 2·Σ_{bit
-     * set} x − Σx with Σx summed once per group for all vectors. Agrees with {@link #dotManyScalar} up to float
-     * rounding. Needs g a multiple of S; other group sizes run {@link #dot} per vector.
+     * Fused over the vectors, vector by vector: each vector's sums of x over its set bits in a group's whole chunks
+     * (masked adds, two accumulators) go, times 2·scale, into one vector accumulator whose lanes are summed once
+     * per vector in a fixed order (so the result does not depend on which JIT tier runs it); scale·Σx of each group
+     * (summed once per call, {@link #groupFolds}) comes off in a scalar, as q = 2·bit − 1. Agrees with {@link
+     * #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run {@link #dot} per vector.
      */
     @Override
     public void dotMany(int count, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff, float[] out, int oOff) {
@@ -207,18 +207,13 @@ public final class Packed1Bit extends GroupedLayout {
             return;
         }
         int ns = QuantizedVector.groups(n, g);
-        for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
-            int end = Math.min(n, e0 + g);
-            int vEnd = e0 + (end - e0) / S * S;
-            FloatVector sx = FloatVector.zero(F);
-            for (int i = e0; i < vEnd; i += S) sx = sx.add(FloatVector.fromArray(F, x, xOff + i));
-            FloatVector foldv = sx;
-            if (S > 8) foldv = foldv.add(foldv.rearrange(SWAP8));
-            if (S > 4) foldv = foldv.add(foldv.rearrange(SWAP4));
-            if (S > 2) foldv = foldv.add(foldv.rearrange(SWAP2));
-            foldv = foldv.add(foldv.rearrange(SWAP1));
-            float fold = foldv.lane(0);
-            for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
+        float[] folds = groupFolds(x, xOff, n, g, 1f);
+        for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
+            FloatVector acc = FloatVector.zero(F);
+            float rest = 0f;
+            for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
+                int end = Math.min(n, e0 + g);
+                int vEnd = e0 + (end - e0) / S * S;
                 FloatVector qa = FloatVector.zero(F);
                 FloatVector qb = FloatVector.zero(F);
                 int i = e0;
@@ -240,17 +235,13 @@ public final class Packed1Bit extends GroupedLayout {
                     qa = qa.add(FloatVector.fromArray(F, x, xOff + i), VectorMask.fromLong(F, w0 & LANE_BITS));
                     i += S;
                 }
-                FloatVector dv = qa.add(qb);
-                if (S > 8) dv = dv.add(dv.rearrange(SWAP8));
-                if (S > 4) dv = dv.add(dv.rearrange(SWAP4));
-                if (S > 2) dv = dv.add(dv.rearrange(SWAP2));
-                dv = dv.add(dv.rearrange(SWAP1));
-                float d = dv.lane(0);
-                d = 2f * d - fold;
-                for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
                 float scale = Float.float16ToFloat(scales[sOff + j * ns + gk]);
-                out[oOff + j] = gk == 0 ? scale * d : Math.fma(scale, d, out[oOff + j]);
+                acc = qa.add(qb).fma(FloatVector.broadcast(F, 2f * scale), acc);   // Σ_{bit set} x, twice: q = 2·bit − 1
+                float d = -folds[gk];
+                for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
+                rest = Math.fma(scale, d, rest);
             }
+            out[oOff + j] = org.moelab.compute.LaneSum.of(acc) + rest;
         }
     }
 }

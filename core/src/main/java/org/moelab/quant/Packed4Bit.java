@@ -229,13 +229,13 @@ public final class Packed4Bit extends GroupedLayout {
     }
 
     /**
-     * Fused over the vectors, group by group: the vectors' partial dot products over a group's whole chunks run
-     * with the decode written out (see {@link #axpyMany}), two accumulators each, summed over the lanes in a
-     * fixed order (so the result does not depend on which JIT tier runs it); the fields are multiplied as stored
-     * (c = q + BIAS) and BIAS·Σx, summed once per group for all vectors, comes off; with {@code PAIRS} the
-     * fields decode in pair order (see {@link #axpyMany}) and x is put in that order. Agrees with {@link
-     * #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run {@link #dot} per
-     * vector.
+     * Fused over the vectors, vector by vector: each vector's partial dot products over a group's whole chunks run
+     * with the decode written out (see {@link #axpyMany}), two accumulators; the group's scale multiplies them into
+     * one vector accumulator, whose lanes are summed once per vector in a fixed order (so the result does not depend
+     * on which JIT tier runs it). The fields are multiplied as stored (c = q + BIAS) and scale·BIAS·Σx (Σx once per
+     * group and call, {@link #groupFolds}) comes off in a scalar; with {@code PAIRS} the fields decode in pair order
+     * (see {@link #axpyMany}) and x is put in that order once per call ({@link #pairOrder}). Agrees with {@link
+     * #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run {@link #dot} per vector.
      */
     @Override
     public void dotMany(int count, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff, float[] out, int oOff) {
@@ -245,19 +245,15 @@ public final class Packed4Bit extends GroupedLayout {
             return;
         }
         int ns = QuantizedVector.groups(n, g);
-        for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
-            int end = Math.min(n, e0 + g);
-            int vEnd = e0 + (end - e0) / S * S;
-            FloatVector sx = FloatVector.zero(F);
-            for (int i = e0; i < vEnd; i += S) sx = sx.add(FloatVector.fromArray(F, x, xOff + i));
-            FloatVector sumv = sx;
-            if (S > 8) sumv = sumv.add(sumv.rearrange(SWAP8));
-            if (S > 4) sumv = sumv.add(sumv.rearrange(SWAP4));
-            if (S > 2) sumv = sumv.add(sumv.rearrange(SWAP2));
-            sumv = sumv.add(sumv.rearrange(SWAP1));
-            float sum = sumv.lane(0);
-            float fold = BIAS * sum;
-            for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
+        float[] folds = groupFolds(x, xOff, n, g, BIAS);
+        float[] xv = PAIRS ? pairOrder(x, xOff, n) : x;   // whole chunks read from here, in decode order
+        int xo = PAIRS ? 0 : xOff;
+        for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
+            FloatVector acc = FloatVector.zero(F);
+            float rest = 0f;
+            for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
+                int end = Math.min(n, e0 + g);
+                int vEnd = e0 + (end - e0) / S * S;
                 FloatVector qa = FloatVector.zero(F);
                 FloatVector qb = FloatVector.zero(F);
                 int i = e0;
@@ -279,10 +275,10 @@ public final class Packed4Bit extends GroupedLayout {
                             ? (FloatVector) LongVector.broadcast(L, w1).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
                             : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w1).blend((int) (w1 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w1))
                                     .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
-                    FloatVector x0 = FloatVector.fromArray(F, x, xOff + i);
-                    FloatVector x1 = FloatVector.fromArray(F, x, xOff + i + S);
-                    qa = c0.fma(PAIRS ? x0.rearrange(TO_PAIRS) : x0, qa);
-                    qb = c1.fma(PAIRS ? x1.rearrange(TO_PAIRS) : x1, qb);
+                    FloatVector x0 = FloatVector.fromArray(F, xv, xo + i);
+                    FloatVector x1 = FloatVector.fromArray(F, xv, xo + i + S);
+                    qa = c0.fma(x0, qa);
+                    qb = c1.fma(x1, qb);
                 }
                 if (i < vEnd) {
                     long w0 = off + 8 <= p.length ? (long) LONG_LE.get(p, off) : readLE(p, off, CHUNK_BYTES);
@@ -290,21 +286,17 @@ public final class Packed4Bit extends GroupedLayout {
                             ? (FloatVector) LongVector.broadcast(L, w0).lanewise(VectorOperators.ROR, PAIR_ROT).reinterpretAsInts().lanewise(VectorOperators.AND, PAIR_MASK).convert(VectorOperators.I2F, 0)
                             : (FloatVector) (HAS_HI ? IntVector.broadcast(I, (int) w0).blend((int) (w0 >>> HI_SHIFT), HI_LANES) : IntVector.broadcast(I, (int) w0))
                                     .lanewise(VectorOperators.LSHR, SHIFTS).lanewise(VectorOperators.AND, MASK).convert(VectorOperators.I2F, 0);
-                    FloatVector x0 = FloatVector.fromArray(F, x, xOff + i);
-                    qa = c0.fma(PAIRS ? x0.rearrange(TO_PAIRS) : x0, qa);
+                    FloatVector x0 = FloatVector.fromArray(F, xv, xo + i);
+                    qa = c0.fma(x0, qa);
                     i += S;
                 }
-                FloatVector dv = PAIR_SCALED ? qa.add(qb).mul(PAIR_SCALE) : qa.add(qb);
-                if (S > 8) dv = dv.add(dv.rearrange(SWAP8));
-                if (S > 4) dv = dv.add(dv.rearrange(SWAP4));
-                if (S > 2) dv = dv.add(dv.rearrange(SWAP2));
-                dv = dv.add(dv.rearrange(SWAP1));
-                float d = dv.lane(0);
-                d -= fold;
-                for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
                 float scale = Float.float16ToFloat(scales[sOff + j * ns + gk]);
-                out[oOff + j] = gk == 0 ? scale * d : Math.fma(scale, d, out[oOff + j]);
+                acc = qa.add(qb).fma(FloatVector.broadcast(F, scale), acc);
+                float d = -folds[gk];
+                for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
+                rest = Math.fma(scale, d, rest);
             }
+            out[oOff + j] = org.moelab.compute.LaneSum.of(PAIR_SCALED ? acc.mul(PAIR_SCALE) : acc) + rest;
         }
     }
 }

@@ -171,11 +171,11 @@ public final class Packed8Bit extends GroupedLayout {
     }
 
     /**
-     * Fused over the vectors, group by group: the vectors' partial dot products over a group's whole chunks run
-     * with the decode written out (see {@link #axpyMany}), two accumulators each, summed over the lanes in a
-     * fixed order (so the result does not depend on which JIT tier runs it); the XOR with 0x80 gives q directly.
-     * Agrees with {@link #dotManyScalar} up to float rounding. Needs g a multiple of S; other group sizes run
-     * {@link #dot} per vector.
+     * Fused over the vectors, vector by vector: each vector's partial dot products over a group's whole chunks run
+     * with the decode written out (see {@link #axpyMany}), two accumulators; the group's scale multiplies them into
+     * one vector accumulator, whose lanes are summed once per vector in a fixed order (so the result does not depend
+     * on which JIT tier runs it); the XOR with 0x80 gives q directly. Agrees with {@link #dotManyScalar} up to float
+     * rounding. Needs g a multiple of S; other group sizes run {@link #dot} per vector.
      */
     @Override
     public void dotMany(int count, byte[] p, int pOff, short[] scales, int sOff, int g, int n, float[] x, int xOff, float[] out, int oOff) {
@@ -185,10 +185,12 @@ public final class Packed8Bit extends GroupedLayout {
             return;
         }
         int ns = QuantizedVector.groups(n, g);
-        for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
-            int end = Math.min(n, e0 + g);
-            int vEnd = e0 + (end - e0) / S * S;
-            for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
+        for (int j = 0, vp = pOff; j < count; j++, vp += vb) {
+            FloatVector acc = FloatVector.zero(F);
+            float rest = 0f;
+            for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
+                int end = Math.min(n, e0 + g);
+                int vEnd = e0 + (end - e0) / S * S;
                 FloatVector qa = FloatVector.zero(F);
                 FloatVector qb = FloatVector.zero(F);
                 int i = e0;
@@ -204,16 +206,13 @@ public final class Packed8Bit extends GroupedLayout {
                     qa = c0.fma(FloatVector.fromArray(F, x, xOff + i), qa);
                     i += S;
                 }
-                FloatVector dv = qa.add(qb);
-                if (S > 8) dv = dv.add(dv.rearrange(SWAP8));
-                if (S > 4) dv = dv.add(dv.rearrange(SWAP4));
-                if (S > 2) dv = dv.add(dv.rearrange(SWAP2));
-                dv = dv.add(dv.rearrange(SWAP1));
-                float d = dv.lane(0);
-                for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
                 float scale = Float.float16ToFloat(scales[sOff + j * ns + gk]);
-                out[oOff + j] = gk == 0 ? scale * d : Math.fma(scale, d, out[oOff + j]);
+                acc = qa.add(qb).fma(FloatVector.broadcast(F, scale), acc);
+                float d = 0f;
+                for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
+                rest = Math.fma(scale, d, rest);
             }
+            out[oOff + j] = org.moelab.compute.LaneSum.of(acc) + rest;
         }
     }
 }

@@ -78,6 +78,11 @@ public interface ComputeBackend {
             }
 
             @Override
+            public void multiplyTransposed(float[] w, int out, int in, float[] x, int n, float[] y) {
+                self.matmul(w, out, in, x, n, y);
+            }
+
+            @Override
             public SymmetricEigen eigen(double[] g, int n) {
                 return SpectralCompute.cpu().eigen(g, n);
             }

@@ -41,11 +41,11 @@ final class NetlibSpectralCompute implements SpectralCompute {
         if (precision == GramPrecision.FLOAT) {
             float[] s = new float[cols * cols];
             BLAS.getInstance().ssyrk("U", "N", cols, rows, 1f, a, cols, 0f, s, cols);
-            addUpper(s, g, cols);
+            addUpperAndMirror(s, g, cols);
         } else {
             BLAS.getInstance().dsyrk("U", "N", cols, rows, 1.0, toDouble(a), cols, 1.0, g, cols);
+            addUpperAndMirror(null, g, cols);
         }
-        symmetrize(g, cols);
     }
 
     @Override
@@ -55,11 +55,21 @@ final class NetlibSpectralCompute implements SpectralCompute {
         if (precision == GramPrecision.FLOAT) {
             float[] s = new float[rows * rows];
             BLAS.getInstance().ssyrk("U", "T", rows, cols, 1f, a, cols, 0f, s, rows);
-            addUpper(s, g, rows);
+            addUpperAndMirror(s, g, rows);
         } else {
             BLAS.getInstance().dsyrk("U", "T", rows, cols, 1.0, toDouble(a), cols, 1.0, g, rows);
+            addUpperAndMirror(null, g, rows);
         }
-        symmetrize(g, rows);
+    }
+
+    /** Row-major Y (n, out) is column-major Yᵀ (out, n) = W·Xᵀ, with W read as column-major Wᵀ (in, out), X as Xᵀ (in, n). */
+    @Override
+    public void multiplyTransposed(float[] w, int out, int in, float[] x, int n, float[] y) {
+        if (w.length < (long) out * in || x.length < (long) n * in || y.length < (long) n * out) {
+            throw new IllegalArgumentException("W (" + out + ", " + in + "), X (" + n + ", " + in + "), Y (" + n + ", " + out + ") do not fit the arrays");
+        }
+        if (out == 0 || n == 0) return;
+        BLAS.getInstance().sgemm("T", "N", out, n, in, 1f, w, Math.max(1, in), x, Math.max(1, in), 0f, y, out);
     }
 
     @Override
@@ -96,17 +106,26 @@ final class NetlibSpectralCompute implements SpectralCompute {
         return d;
     }
 
-    /** g += s on the upper triangle (column-major: s[j·n + i], i ≤ j), where syrk wrote. */
-    private static void addUpper(float[] s, double[] g, int n) {
-        for (int j = 0; j < n; j++) {
-            for (int i = 0; i <= j; i++) g[j * n + i] += s[j * n + i];
-        }
-    }
+    private static final int TILE = 64;
 
-    /** dsyrk wrote the upper triangle (column-major), i.e. g[j·n + i] for i ≤ j; mirror it. */
-    private static void symmetrize(double[] g, int n) {
-        for (int j = 0; j < n; j++) {
-            for (int i = 0; i < j; i++) g[i * n + j] = g[j * n + i];
+    /**
+     * syrk wrote the upper triangle (column-major: entry (i, j), i ≤ j, at [j·n + i]): adds s there when given (the
+     * float product into the double accumulator), then mirrors it to [i·n + j], in 64 × 64 tiles so the strided side
+     * stays in cache.
+     */
+    private static void addUpperAndMirror(float[] s, double[] g, int n) {
+        for (int jb = 0; jb < n; jb += TILE) {
+            int jEnd = Math.min(n, jb + TILE);
+            for (int ib = 0; ib <= jb; ib += TILE) {
+                for (int j = jb; j < jEnd; j++) {
+                    int iEnd = Math.min(ib + TILE, j + 1);
+                    for (int i = ib; i < iEnd; i++) {
+                        double v = s == null ? g[j * n + i] : g[j * n + i] + s[j * n + i];
+                        g[j * n + i] = v;
+                        g[i * n + j] = v;
+                    }
+                }
+            }
         }
     }
 

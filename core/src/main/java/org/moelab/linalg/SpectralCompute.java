@@ -1,8 +1,8 @@
 package org.moelab.linalg;
 
 /**
- * The two dense kernels of BitsMoE's decomposition (methods.md §1.1): the Gram matrix of a stack of
- * expert matrices and a symmetric eigensolve. CPU: {@link NetlibSpectralCompute} (BLAS {@code dsyrk},
+ * The dense kernels of BitsMoE's decomposition (methods.md §1.1): the Gram matrix of a stack of
+ * expert matrices, a symmetric eigensolve, and the products of the experts with the basis. CPU: {@link NetlibSpectralCompute} (BLAS {@code dsyrk},
  * LAPACK {@code dsyevd} on the system OpenBLAS); the OpenCL module implements the Gram on a device.
  * Matrices are row-major; the Gram accumulates in double (one call's product in float or double, {@link
  * GramPrecision}) and the eigensolve is double, so an r = H decomposition is exact to fp32 round-off.
@@ -28,6 +28,14 @@ public interface SpectralCompute {
     /** The arithmetic of one Gram call (the accumulator is double either way). */
     default GramPrecision gramPrecision() {
         return GramPrecision.DOUBLE;
+    }
+
+    /**
+     * The factor products: {@code Y (n, out) = X (n, in) · Wᵀ} for row-major W (out, in), e.g. P_e = W_e·V with W =
+     * the (r, H) basis and X = W_e (I, H). Default: the Vector API matmul; BLAS {@code sgemm} on the CPU.
+     */
+    default void multiplyTransposed(float[] w, int out, int in, float[] x, int n, float[] y) {
+        org.moelab.compute.MatMul.matmul(org.moelab.tensor.Tensor.ofFloats("W", w, out, in), x, n, y);
     }
 
     /** Eigen-decomposition of a symmetric (n, n) matrix; {@code g} is not modified. */

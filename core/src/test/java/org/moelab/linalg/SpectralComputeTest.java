@@ -86,6 +86,49 @@ class SpectralComputeTest {
     }
 
     @Test
+    void factorProductsOnBlasAgreeWithBruteForceAndTheVectorApiDefault() {
+        Random rnd = new Random(4);
+        SpectralCompute vectorApi = new SpectralCompute() {   // only the interface's default multiplyTransposed
+            @Override
+            public void addGramOfColumns(float[] a, int rows, int cols, double[] g) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void addGramOfRows(float[] a, int rows, int cols, double[] g) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public SymmetricEigen eigen(double[] g, int n) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        for (int[] d : new int[][] {{1, 1, 1}, {7, 31, 5}, {33, 129, 17}, {64, 200, 100}}) {
+            int out = d[0], in = d[1], n = d[2];
+            float[] w = random(rnd, out * in);
+            float[] x = random(rnd, n * in);
+            float[] blas = new float[n * out];
+            float[] vec = new float[n * out];
+            cpu.multiplyTransposed(w, out, in, x, n, blas);
+            vectorApi.multiplyTransposed(w, out, in, x, n, vec);
+            for (int t = 0; t < n; t++) {
+                for (int o = 0; o < out; o++) {
+                    double want = 0;
+                    double mag = 0;
+                    for (int i = 0; i < in; i++) {
+                        want += (double) x[t * in + i] * w[o * in + i];
+                        mag += Math.abs((double) x[t * in + i] * w[o * in + i]);
+                    }
+                    assertEquals(want, blas[t * out + o], 2 * in * 0x1p-24 * mag, "BLAS Y[" + t + "," + o + "] of " + java.util.Arrays.toString(d));
+                    assertEquals(want, vec[t * out + o], 2 * in * 0x1p-24 * mag, "Vector API Y[" + t + "," + o + "]");
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> cpu.multiplyTransposed(new float[3], 2, 2, new float[4], 2, new float[4]));
+    }
+
+    @Test
     void eigenSatisfiesTheEigenEquationSortedLargestFirst() {
         Random rnd = new Random(3);
         int n = 12;

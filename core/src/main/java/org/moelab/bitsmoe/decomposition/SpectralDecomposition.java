@@ -1,7 +1,6 @@
 package org.moelab.bitsmoe.decomposition;
 
 import org.moelab.Progress;
-import org.moelab.compute.MatMul;
 import org.moelab.linalg.SpectralCompute;
 import org.moelab.linalg.SymmetricEigen;
 import org.moelab.model.ExpertWeights;
@@ -60,13 +59,12 @@ public final class SpectralDecomposition {
         for (ExpertWeights w : experts) compute.addGramOfColumns(pick.apply(w).toFloatArray(), inter, hidden, g);
         SymmetricEigen eig = compute.eigen(g, hidden);
         float[] basis = topRows(eig, rank);
-        Tensor basisT = Tensor.ofFloats("basis", basis, rank, hidden);
         float[] scales = new float[e * rank];
         float[] units = new float[e * rank * inter];
         float[] p = new float[inter * rank];
         for (int ex = 0; ex < e; ex++) {
             // P_e (I, r): p[i, k] = Σ_h W_e[i, h] · v_k[h]
-            MatMul.matmul(basisT, pick.apply(experts.get(ex)).toFloatArray(), inter, p);
+            compute.multiplyTransposed(basis, rank, hidden, pick.apply(experts.get(ex)).toFloatArray(), inter, p);
             normalizeColumns(p, inter, rank, scales, units, ex);
         }
         return new ProjectionFactors(layer, name, e, rank, hidden, inter, eig.values(), basis, scales, units);
@@ -81,14 +79,13 @@ public final class SpectralDecomposition {
         for (ExpertWeights w : experts) compute.addGramOfRows(w.down().toFloatArray(), hidden, inter, g);
         SymmetricEigen eig = compute.eigen(g, hidden);
         float[] basis = topRows(eig, rank);
-        Tensor basisT = Tensor.ofFloats("basis", basis, rank, hidden);
         float[] scales = new float[e * rank];
         float[] units = new float[e * rank * inter];
+        float[] q = new float[inter * rank];
         for (int ex = 0; ex < e; ex++) {
             // Q_eᵀ (I, r): q[i, k] = Σ_h u_k[h] · W_e[h, i]
             float[] wt = transposeOf(experts.get(ex).down().toFloatArray(), hidden, inter); // (I, H)
-            float[] q = new float[inter * rank];
-            MatMul.matmul(basisT, wt, inter, q);
+            compute.multiplyTransposed(basis, rank, hidden, wt, inter, q);
             normalizeColumns(q, inter, rank, scales, units, ex);
         }
         return new ProjectionFactors(layer, "down", e, rank, hidden, inter, eig.values(), basis, scales, units);

@@ -18,7 +18,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libopenblas0-pthread curl ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=eclipse-temurin:25-jre /opt/java/openjdk /opt/java/openjdk
-ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:$PATH
+ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:$PATH LD_PRELOAD=/opt/java/openjdk/lib/libjsig.so
 RUN useradd --create-home --uid 1000 moelab
 WORKDIR /opt/moelab
 # moelab.home: the bundled teaching model and the calibration / evaluation text

@@ -42,8 +42,13 @@ public final class OpenClProbe {
     private OpenClProbe() {
     }
 
-    /** Probes the machine. Loads the ICD loader for the life of the JVM when it is present. */
+    /**
+     * Probes the machine. Loads the ICD loader for the life of the JVM when it is present. Refuses (without loading
+     * anything) when the JVM runs without signal chaining ({@link #signalChainingMissing()}).
+     */
     public static Result probe() {
+        String unchained = signalChainingMissing();
+        if (unchained != null) return new Result(false, 0, unchained);
         SymbolLookup loader;
         try {
             // Global arena: unloading an ICD loader that has opened vendor drivers is not safe.
@@ -78,5 +83,28 @@ public final class OpenClProbe {
         } catch (Throwable t) { // a downcall can fail in ways no checked type describes; report, never throw
             return new Result(true, 0, "calling clGetPlatformIDs failed: " + t);
         }
+    }
+
+    /**
+     * Why OpenCL must not be loaded into this JVM, or null when it may. OpenCL drivers built on LLVM (pocl: Debian's
+     * {@code pocl-opencl-icd}) install their own SIGSEGV/SIGBUS handlers when they load, replacing the JVM's (checked
+     * with {@code -Xcheck:jni}: "SIGSEGV handler modified", handler in libLLVM-15.so). The JVM takes SIGSEGV in normal
+     * operation (safepoint polls, implicit null checks), so it then dies at a random later moment with exit status 139
+     * and no error report. The JDK's signal-chaining library {@code libjsig.so}, preloaded, keeps the JVM's handlers
+     * and chains the driver's behind them; {@code ./moelab} and the build's test JVMs preload it. Without it (read from
+     * {@code /proc/self/maps} on Linux), OpenCL is refused with this message; elsewhere the check is not possible and
+     * the probe goes on.
+     */
+    static String signalChainingMissing() {
+        java.nio.file.Path maps = java.nio.file.Path.of("/proc/self/maps");
+        if (!java.nio.file.Files.isReadable(maps)) return null;
+        try (var lines = java.nio.file.Files.lines(maps)) {
+            if (lines.anyMatch(l -> l.endsWith("/libjsig.so"))) return null;
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+        return "OpenCL not loaded: this JVM runs without signal chaining, and an OpenCL driver built on LLVM (pocl) would "
+                + "replace the JVM's SIGSEGV handler and crash it later (exit 139); start java with LD_PRELOAD="
+                + System.getProperty("java.home") + "/lib/libjsig.so (./moelab and the Maven test runs do)";
     }
 }

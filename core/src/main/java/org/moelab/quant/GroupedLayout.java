@@ -59,7 +59,11 @@ abstract class GroupedLayout implements PackedLayout {
             int vEnd = e0 + (Math.min(n, e0 + g) - e0) / S * S;
             FloatVector sx = FloatVector.zero(F);
             for (int i = e0; i < vEnd; i += S) sx = sx.add(FloatVector.fromArray(F, x, xOff + i));
-            folds[gk] = bias * org.moelab.compute.LaneSum.of(sx);
+            if (S > 8) sx = sx.add(sx.rearrange(SWAP8));
+            if (S > 4) sx = sx.add(sx.rearrange(SWAP4));
+            if (S > 2) sx = sx.add(sx.rearrange(SWAP2));
+            sx = sx.add(sx.rearrange(SWAP1));
+            folds[gk] = bias * sx.lane(0);
         }
         return folds;
     }

@@ -314,7 +314,13 @@ public final class Packed3Bit extends GroupedLayout {
                 for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
                 rest = Math.fma(scale, d, rest);
             }
-            out[oOff + j] = org.moelab.compute.LaneSum.of(PAIR_SCALED ? acc.mul(PAIR_SCALE) : acc) + rest;
+            // lanes summed in a fixed order, written out: a vector passed to a method the JIT does not inline is boxed
+            FloatVector dv = PAIR_SCALED ? acc.mul(PAIR_SCALE) : acc;
+            if (S > 8) dv = dv.add(dv.rearrange(SWAP8));
+            if (S > 4) dv = dv.add(dv.rearrange(SWAP4));
+            if (S > 2) dv = dv.add(dv.rearrange(SWAP2));
+            dv = dv.add(dv.rearrange(SWAP1));
+            out[oOff + j] = dv.lane(0) + rest;
         }
     }
 }

@@ -212,7 +212,13 @@ public final class Packed8Bit extends GroupedLayout {
                 for (; i < end; i++) d += code(p, vp, i) * x[xOff + i];
                 rest = Math.fma(scale, d, rest);
             }
-            out[oOff + j] = org.moelab.compute.LaneSum.of(acc) + rest;
+            // lanes summed in a fixed order, written out: a vector passed to a method the JIT does not inline is boxed
+            FloatVector dv = acc;
+            if (S > 8) dv = dv.add(dv.rearrange(SWAP8));
+            if (S > 4) dv = dv.add(dv.rearrange(SWAP4));
+            if (S > 2) dv = dv.add(dv.rearrange(SWAP2));
+            dv = dv.add(dv.rearrange(SWAP1));
+            out[oOff + j] = dv.lane(0) + rest;
         }
     }
 }

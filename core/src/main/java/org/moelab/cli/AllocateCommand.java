@@ -1,6 +1,8 @@
 package org.moelab.cli;
 
 import org.moelab.bitsmoe.BitsMoeRunner;
+import org.moelab.bitsmoe.RunCheckpoint;
+import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.bitsmoe.CostModelCheck;
 import org.moelab.bitsmoe.calibration.CalibrationCorpus;
 import org.moelab.bitsmoe.calibration.CalibrationSet;
@@ -41,8 +43,12 @@ final class AllocateCommand implements Runnable {
     @Override
     public void run() {
         var options = args.options();
+        RunCheckpoint work = null;
         try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
-            BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, args.calibration(tok), Log.progressBar());
+            CalibrationSet cal = args.calibration(tok);
+            // layers stream through a temporary work directory, as in quantize: one layer's factors on the heap
+            work = RunCheckpoint.temporary(new RunCheckpoint.Identity(Json.MAPPER.valueToTree(options).toString(), BitsMoeArtifact.sourceSha256(m), cal.sha256()));
+            BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, cal, work, Log.progressBar());
             Map<String, Object> report = PlanReport.json(p);
             if (checkCostModel) {
                 CalibrationSet heldOut = CalibrationCorpus.heldOut(tok, CalibrationCorpus.defaultFiles(ModelOption.home()), 4, 256, 4321, 0.05);
@@ -62,6 +68,8 @@ final class AllocateCommand implements Runnable {
                     System.out.println("cost model vs measured layer error (Spearman, held-out text): " + report.get("cost_model_spearman"));
                 }
             }
+        } finally {
+            if (work != null) work.finish();
         }
     }
 }

@@ -98,22 +98,29 @@ final class QuantizeCommand implements Runnable {
         var options = args.options();
         try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
             CalibrationSet cal = args.calibration(tok);
-            RunCheckpoint work = null;
+            RunCheckpoint work;
+            if (dryRun && resume) throw new IllegalArgumentException("--resume and --dry-run do not go together");
+            var identity = new RunCheckpoint.Identity(Json.MAPPER.writeValueAsString(options), BitsMoeArtifact.sourceSha256(m), cal.sha256());
             if (!dryRun) {
                 Path dir = RunCheckpoint.directoryFor(out);
                 if (!resume && Files.isDirectory(dir)) Log.info("discarding the work of an interrupted run in %s (use --resume to continue it)", dir);
-                String opts = Json.MAPPER.writeValueAsString(options);
-                work = RunCheckpoint.open(out, new RunCheckpoint.Identity(opts, BitsMoeArtifact.sourceSha256(m), cal.sha256()), resume);
+                work = RunCheckpoint.open(out, identity, resume);
                 Log.info("work files (for --resume): %s", work.directory());
-            } else if (resume) {
-                throw new IllegalArgumentException("--resume and --dry-run do not go together");
+            } else {
+                work = RunCheckpoint.temporary(identity);
+                Log.info("dry run: work files in %s (removed at the end)", work.directory());
             }
-            BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, cal, work, Log.progressBar());
             if (dryRun) {
-                if (json) Json.print(PlanReport.json(p));
-                else PlanReport.print(p, System.out);
+                try {
+                    BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, cal, work, Log.progressBar());
+                    if (json) Json.print(PlanReport.json(p));
+                    else PlanReport.print(p, System.out);
+                } finally {
+                    work.finish();
+                }
                 return;
             }
+            BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, cal, work, Log.progressBar());
             if (!json) PlanReport.print(p, System.err);
             BitsMoeRunner.Summary s = BitsMoeRunner.quantize(m, p, out, work, Log.progressBar());
             Log.info("planned %.4f payload bits/weight, achieved %.4f (%.4f with scales); %d bytes; %.1f s",

@@ -63,10 +63,24 @@ class QuantizeCliTest {
         assertTrue(info.json().get("quantization").asText().startsWith("bitsmoe"));
     }
 
+    /** Temporary plan work directories (quantize --dry-run, allocate) in java.io.tmpdir. */
+    private static java.util.Set<Path> planDirs() throws java.io.IOException {
+        try (var s = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.filter(x -> x.getFileName().toString().startsWith("moelab-plan-")).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
     @Test
     void allocateDryRunReportsThePlanInEveryAccountingModeAndHonoursPins() throws Exception {
+        java.util.Set<Path> before = planDirs();
         MoelabCliTest.Run a = run(small("allocate", "--bits", "2.5", "--dry-run", "--json", "--pin", "layers.0.*=8"));
         assertEquals(0, a.code(), a.err());
+        assertEquals(before, planDirs(), "the plan's temporary work directory is removed");
+        MoelabCliTest.Run q = run(small("quantize", "--bits", "2.5", "--dry-run", "--json"));
+        assertEquals(0, q.code(), q.err());
+        assertTrue(q.err().contains("dry run: work files in"), q.err());
+        assertEquals(2.5, q.json().get("bits_payload").asDouble(), 1e-9);
+        assertEquals(before, planDirs(), "quantize --dry-run removes its temporary work directory");
         JsonNode j = a.json();
         assertEquals(2.5, j.get("bits_payload").asDouble(), 1e-9);
         assertTrue(j.has("bits_with_scales") && j.has("bits_with_basis") && j.has("histogram") && j.has("gap"));

@@ -89,16 +89,13 @@ public final class RunCheckpoint {
      * A work directory in {@code java.io.tmpdir} for a plan that writes no artifact (quantize --dry-run, allocate):
      * layers stream through it as in a real run, so the heap holds one layer's factors, not every layer's (on the
      * Qwen3-30B-A3B shape, 2.4 GB per layer at r = H). {@link #finish()} removes it; it needs the disk a real run's
-     * work directory needs.
+     * work directory needs. It has no run identity: nothing resumes from it.
      */
-    public static RunCheckpoint temporary(Identity id) {
-        Path dir = null;
+    public static RunCheckpoint temporary() {
         try {
-            dir = Files.createTempDirectory("moelab-plan-");
-            CheckpointWriter.writeText(dir.resolve("run.json"), JSON.writeValueAsString(id));
-            return new RunCheckpoint(dir);
+            return new RunCheckpoint(Files.createTempDirectory("moelab-plan-"));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare a temporary work directory" + (dir == null ? "" : " " + dir) + " (java.io.tmpdir "
+            throw new UncheckedIOException("cannot prepare a temporary work directory in java.io.tmpdir ("
                     + System.getProperty("java.io.tmpdir") + "): " + e.getMessage(), e);
         }
     }

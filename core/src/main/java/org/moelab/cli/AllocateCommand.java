@@ -2,7 +2,6 @@ package org.moelab.cli;
 
 import org.moelab.bitsmoe.BitsMoeRunner;
 import org.moelab.bitsmoe.RunCheckpoint;
-import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.bitsmoe.CostModelCheck;
 import org.moelab.bitsmoe.calibration.CalibrationCorpus;
 import org.moelab.bitsmoe.calibration.CalibrationSet;
@@ -47,7 +46,7 @@ final class AllocateCommand implements Runnable {
         try (MoeModel m = model.load(); MoeTokenizer tok = MoeTokenizer.load(model.resolve())) {
             CalibrationSet cal = args.calibration(tok);
             // layers stream through a temporary work directory, as in quantize: one layer's factors on the heap
-            work = RunCheckpoint.temporary(new RunCheckpoint.Identity(Json.MAPPER.valueToTree(options).toString(), BitsMoeArtifact.sourceSha256(m), cal.sha256()));
+            work = RunCheckpoint.temporary();
             BitsMoeRunner.Planned p = BitsMoeRunner.plan(m, options, cal, work, Log.progressBar());
             Map<String, Object> report = PlanReport.json(p);
             if (checkCostModel) {

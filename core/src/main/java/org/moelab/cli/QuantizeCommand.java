@@ -100,14 +100,14 @@ final class QuantizeCommand implements Runnable {
             CalibrationSet cal = args.calibration(tok);
             RunCheckpoint work;
             if (dryRun && resume) throw new IllegalArgumentException("--resume and --dry-run do not go together");
-            var identity = new RunCheckpoint.Identity(Json.MAPPER.writeValueAsString(options), BitsMoeArtifact.sourceSha256(m), cal.sha256());
             if (!dryRun) {
                 Path dir = RunCheckpoint.directoryFor(out);
                 if (!resume && Files.isDirectory(dir)) Log.info("discarding the work of an interrupted run in %s (use --resume to continue it)", dir);
-                work = RunCheckpoint.open(out, identity, resume);
+                String opts = Json.MAPPER.writeValueAsString(options);
+                work = RunCheckpoint.open(out, new RunCheckpoint.Identity(opts, BitsMoeArtifact.sourceSha256(m), cal.sha256()), resume);
                 Log.info("work files (for --resume): %s", work.directory());
             } else {
-                work = RunCheckpoint.temporary(identity);
+                work = RunCheckpoint.temporary();
                 Log.info("dry run: work files in %s (removed at the end)", work.directory());
             }
             if (dryRun) {

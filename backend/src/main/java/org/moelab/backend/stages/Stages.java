@@ -20,6 +20,7 @@ import org.moelab.baselines.routernorm.RouterNormMixedPrecision;
 import org.moelab.bitsmoe.BitsMoe;
 import org.moelab.bitsmoe.BitsMoeOptions;
 import org.moelab.bitsmoe.BitsMoeRunner;
+import org.moelab.bitsmoe.RunCheckpoint;
 import org.moelab.bitsmoe.artifact.BitsMoeArtifact;
 import org.moelab.bitsmoe.calibration.CalibrationCorpus;
 import org.moelab.bitsmoe.calibration.CalibrationSet;
@@ -109,9 +110,12 @@ public class Stages {
             CalibrationSet cal = calibration(lease.tokenizer(), req, model.config());
             String holder = "a synchronous allocation request";
             registry.claimHeavy(e, holder);
+            // layers stream through a temporary work directory: one layer's factors on the heap, as in the CLI
+            RunCheckpoint work = RunCheckpoint.temporary();
             try {
-                return PlanView.of(BitsMoeRunner.plan(model, o, cal, Progress.NONE));
+                return PlanView.of(BitsMoeRunner.plan(model, o, cal, work, Progress.NONE));
             } finally {
+                work.finish();
                 registry.releaseHeavy(e, holder);
             }
         }
@@ -256,8 +260,15 @@ public class Stages {
         return keepOrClean(name, out, () -> {
             CalibrationSet cal = CalibrationCorpus.sample(lease.tokenizer(), corpora(), sequences, length, req.seedOrDefault(), 0.05);
             ctx.progress().update("calibration sample", 1, 1);
-            BitsMoeRunner.Planned p = BitsMoeRunner.plan(model, o, cal, ctx.progress());
-            BitsMoeRunner.Summary s = BitsMoeRunner.quantize(model, p, out, ctx.progress());
+            RunCheckpoint work = RunCheckpoint.temporary();   // one layer's factors on the heap at a time
+            BitsMoeRunner.Planned p;
+            BitsMoeRunner.Summary s;
+            try {
+                p = BitsMoeRunner.plan(model, o, cal, work, ctx.progress());
+                s = BitsMoeRunner.quantize(model, p, out, work, ctx.progress());
+            } finally {
+                work.finish();
+            }
             registerArtifact(out, name, ctx);
             Map<String, Object> r = artifactResult(name, out, lease);
             r.put("plannedPayloadBits", s.plannedPayloadBits());

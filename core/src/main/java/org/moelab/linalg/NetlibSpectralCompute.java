@@ -38,27 +38,25 @@ final class NetlibSpectralCompute implements SpectralCompute {
     public void addGramOfColumns(float[] a, int rows, int cols, double[] g) {
         check(a, rows, cols, g, cols);
         // column-major X = Aᵀ (cols, rows), lda = cols; AᵀA = X·Xᵀ → trans "N", n = cols, k = rows.
-        if (precision == GramPrecision.FLOAT) {
-            float[] s = new float[cols * cols];
-            BLAS.getInstance().ssyrk("U", "N", cols, rows, 1f, a, cols, 0f, s, cols);
-            addUpperAndMirror(s, g, cols);
-        } else {
-            BLAS.getInstance().dsyrk("U", "N", cols, rows, 1.0, toDouble(a), cols, 1.0, g, cols);
-            addUpperAndMirror(null, g, cols);
-        }
+        syrk("N", cols, rows, a, cols, g);
     }
 
     @Override
     public void addGramOfRows(float[] a, int rows, int cols, double[] g) {
         check(a, rows, cols, g, rows);
         // column-major X = Aᵀ (cols, rows), lda = cols; A·Aᵀ = Xᵀ·X → trans "T", n = rows, k = cols.
+        syrk("T", rows, cols, a, cols, g);
+    }
+
+    /** g (n, n) += op(X)·op(X)ᵀ by BLAS SYRK in this precision (upper triangle), then mirrored: full on return. */
+    private void syrk(String trans, int n, int k, float[] a, int lda, double[] g) {
         if (precision == GramPrecision.FLOAT) {
-            float[] s = new float[rows * rows];
-            BLAS.getInstance().ssyrk("U", "T", rows, cols, 1f, a, cols, 0f, s, rows);
-            addUpperAndMirror(s, g, rows);
+            float[] s = new float[n * n];
+            BLAS.getInstance().ssyrk("U", trans, n, k, 1f, a, lda, 0f, s, n);
+            addUpperAndMirror(s, g, n);
         } else {
-            BLAS.getInstance().dsyrk("U", "T", rows, cols, 1.0, toDouble(a), cols, 1.0, g, rows);
-            addUpperAndMirror(null, g, rows);
+            BLAS.getInstance().dsyrk("U", trans, n, k, 1.0, toDouble(a), lda, 1.0, g, n);
+            addUpperAndMirror(null, g, n);
         }
     }
 

@@ -54,7 +54,7 @@ abstract class GroupedLayout implements PackedLayout {
      * scale·bias·Σx off once per group and vector.
      */
     static float[] groupFolds(float[] x, int xOff, int n, int g, float bias) {
-        float[] folds = new float[(n + g - 1) / g];
+        float[] folds = scratch(1, (n + g - 1) / g);
         for (int e0 = 0, gk = 0; e0 < n; e0 += g, gk++) {
             int vEnd = e0 + (Math.min(n, e0 + g) - e0) / S * S;
             FloatVector sx = FloatVector.zero(F);
@@ -70,9 +70,21 @@ abstract class GroupedLayout implements PackedLayout {
 
     /** x (n) from xOff with each whole chunk of S put in pair order ({@link #TO_PAIRS}), from 0; the tail is not copied. */
     static float[] pairOrder(float[] x, int xOff, int n) {
-        float[] xs = new float[n];
+        float[] xs = scratch(0, n);
         for (int i = 0; i + S <= n; i += S) FloatVector.fromArray(F, x, xOff + i).rearrange(TO_PAIRS).intoArray(xs, i);
         return xs;
+    }
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * Per-thread scratch {@code slot} (0: x in pair order, 1: group folds) of at least n floats, reused across calls
+     * (the kernels run per expert and token; allocating it each call showed in short rows). Contents are stale.
+     */
+    static float[] scratch(int slot, int n) {
+        float[][] s = SCRATCH.get();
+        if (s[slot].length < n) s[slot] = new float[Math.max(n, 2 * s[slot].length)];
+        return s[slot];
     }
 
     /** q of element i: the scalar decode, the one the reference kernels and {@link #unpack} use. */

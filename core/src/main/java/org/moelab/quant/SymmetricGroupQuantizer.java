@@ -243,8 +243,29 @@ public final class SymmetricGroupQuantizer {
         return bestScale;
     }
 
-    /** Alternates rint-clamp and least-squares refit from {@code start}; returns the refit scale as fp16. */
-    private short refine(float[] x, int at, int n, int lo, int hi, float start, int[] q) {
+    /**
+     * Alternates rint-clamp and least-squares refit from {@code start}; returns the refit scale as fp16. Whole
+     * chunks of S run on the Vector API ({@link #codesAndSums}), giving the scalar loop's codes exactly (the same
+     * float division, rint ties-to-even, clamp) and Σx·q in double, summed in another order.
+     */
+    short refine(float[] x, int at, int n, int lo, int hi, float start, int[] q) {
+        float s = start;
+        double[] sums = new double[2];
+        for (int it = 0; it < options.maxIterations(); it++) {
+            boolean changed = codesAndSums(x, at, n, lo, hi, s, q, it == 0, sums);
+            double xq = sums[0];
+            long qq = (long) sums[1];
+            if (!changed) break;
+            if (qq == 0) break;
+            float refit = (float) (xq / qq);
+            if (!(refit > 0)) break;
+            s = refit;
+        }
+        return toFp16(s);
+    }
+
+    /** The scalar refine loop, kept as the reference the vector one is tested against. */
+    short refineScalar(float[] x, int at, int n, int lo, int hi, float start, int[] q) {
         float s = start;
         for (int it = 0; it < options.maxIterations(); it++) {
             boolean changed = false;
@@ -266,10 +287,91 @@ public final class SymmetricGroupQuantizer {
         return toFp16(s);
     }
 
-    /** Codes against the stored scale s16, and their squared error. */
+    private static final jdk.incubator.vector.VectorSpecies<Float> VF = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+    private static final jdk.incubator.vector.VectorSpecies<Integer> VI =
+            jdk.incubator.vector.VectorSpecies.of(int.class, VF.vectorShape());
+    private static final jdk.incubator.vector.VectorSpecies<Double> VD =
+            jdk.incubator.vector.VectorSpecies.of(double.class, VF.vectorShape());
+    /** 1.5·2²³: (v + M) − M is rint(v), ties to even, for |v| ≤ 2²² (v is clamped to [lo − 1, hi + 1] first). */
+    private static final float RINT_MAGIC = 12582912f;
+
+    /**
+     * q[i] = clamp(rint(x[at+i] / s), lo, hi) for i in [0, n); sums[0] = Σ x·q (double), sums[1] = Σ q² (exact).
+     * Returns whether any code differs from q's previous content (always true when {@code first}).
+     */
+    private static boolean codesAndSums(float[] x, int at, int n, int lo, int hi, float s, int[] q, boolean first, double[] sums) {
+        boolean changed = first;
+        int i = 0;
+        double xq = 0;
+        long qq = 0;
+        if (VF.length() >= 4 && n >= VF.length()) {
+            int lanes = VF.length();
+            var sv = jdk.incubator.vector.FloatVector.broadcast(VF, s);
+            var xqa = jdk.incubator.vector.DoubleVector.zero(VD);
+            var xqb = jdk.incubator.vector.DoubleVector.zero(VD);
+            var qqv = jdk.incubator.vector.IntVector.zero(VI);
+            for (; i + lanes <= n; i += lanes) {
+                var xv = jdk.incubator.vector.FloatVector.fromArray(VF, x, at + i);
+                var v = xv.div(sv).max(lo - 1).min(hi + 1);
+                v = v.add(RINT_MAGIC).sub(RINT_MAGIC).max(lo).min(hi);
+                var c = (jdk.incubator.vector.IntVector) v.convert(jdk.incubator.vector.VectorOperators.F2I, 0);
+                if (!changed && c.compare(jdk.incubator.vector.VectorOperators.NE, jdk.incubator.vector.IntVector.fromArray(VI, q, i)).anyTrue()) {
+                    changed = true;
+                }
+                c.intoArray(q, i);
+                qqv = qqv.add(c.mul(c));
+                var x0 = (jdk.incubator.vector.DoubleVector) xv.convert(jdk.incubator.vector.VectorOperators.F2D, 0);
+                var x1 = (jdk.incubator.vector.DoubleVector) xv.convert(jdk.incubator.vector.VectorOperators.F2D, 1);
+                var c0 = (jdk.incubator.vector.DoubleVector) v.convert(jdk.incubator.vector.VectorOperators.F2D, 0);
+                var c1 = (jdk.incubator.vector.DoubleVector) v.convert(jdk.incubator.vector.VectorOperators.F2D, 1);
+                xqa = x0.fma(c0, xqa);
+                xqb = x1.fma(c1, xqb);
+            }
+            var d = xqa.add(xqb);
+            for (int l = 0; l < d.length(); l++) xq += d.lane(l);   // fixed order
+            qq = qqv.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);   // exact: order-free
+        }
+        for (; i < n; i++) {
+            int c = code(x[at + i], s, lo, hi);
+            if (c != q[i]) changed = true;
+            q[i] = c;
+            xq += (double) x[at + i] * c;
+            qq += (long) c * c;
+        }
+        sums[0] = xq;
+        sums[1] = qq;
+        return changed;
+    }
+
+    /**
+     * Codes against the stored scale s16, and their squared error (whole chunks on the Vector API: the same codes as
+     * {@link #code}, the error summed in double in another order).
+     */
     private static double finish(float[] x, int at, int n, int lo, int hi, float s16, int[] q) {
         double err = 0;
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        if (s16 != 0 && VF.length() >= 4 && n >= VF.length()) {
+            int lanes = VF.length();
+            var sv = jdk.incubator.vector.FloatVector.broadcast(VF, s16);
+            var ea = jdk.incubator.vector.DoubleVector.zero(VD);
+            var eb = jdk.incubator.vector.DoubleVector.zero(VD);
+            for (; i + lanes <= n; i += lanes) {
+                var xv = jdk.incubator.vector.FloatVector.fromArray(VF, x, at + i);
+                var v = xv.div(sv).max(lo - 1).min(hi + 1);
+                v = v.add(RINT_MAGIC).sub(RINT_MAGIC).max(lo).min(hi);
+                ((jdk.incubator.vector.IntVector) v.convert(jdk.incubator.vector.VectorOperators.F2I, 0)).intoArray(q, i);
+                var p = v.mul(sv);   // s16·c as a float product, as the scalar loop
+                var d0 = ((jdk.incubator.vector.DoubleVector) xv.convert(jdk.incubator.vector.VectorOperators.F2D, 0))
+                        .sub((jdk.incubator.vector.DoubleVector) p.convert(jdk.incubator.vector.VectorOperators.F2D, 0));
+                var d1 = ((jdk.incubator.vector.DoubleVector) xv.convert(jdk.incubator.vector.VectorOperators.F2D, 1))
+                        .sub((jdk.incubator.vector.DoubleVector) p.convert(jdk.incubator.vector.VectorOperators.F2D, 1));
+                ea = d0.fma(d0, ea);
+                eb = d1.fma(d1, eb);
+            }
+            var e = ea.add(eb);
+            for (int l = 0; l < e.length(); l++) err += e.lane(l);   // fixed order
+        }
+        for (; i < n; i++) {
             int c = s16 == 0 ? 0 : code(x[at + i], s16, lo, hi);
             q[i] = c;
             double d = (double) x[at + i] - s16 * c;

@@ -1,5 +1,6 @@
 package org.moelab.compute;
 
+import org.moelab.linalg.GramPrecision;
 import org.moelab.linalg.SpectralCompute;
 import org.moelab.linalg.SymmetricEigen;
 
@@ -42,8 +43,8 @@ public interface ComputeBackend {
     void addGramOfRows(float[] a, int rows, int cols, double[] g);
 
     /** The arithmetic of one Gram call (accumulation is double either way); sets the parity budget. */
-    default org.moelab.linalg.GramPrecision gramPrecision() {
-        return org.moelab.linalg.GramPrecision.DOUBLE;
+    default GramPrecision gramPrecision() {
+        return GramPrecision.DOUBLE;
     }
 
     /** out (count, length) from oOff = the dequantized rows of w. */
@@ -73,7 +74,7 @@ public interface ComputeBackend {
             }
 
             @Override
-            public org.moelab.linalg.GramPrecision gramPrecision() {
+            public GramPrecision gramPrecision() {
                 return self.gramPrecision();
             }
 

@@ -1,6 +1,7 @@
 package org.moelab.compute;
 
 import jdk.incubator.vector.FloatVector;
+import org.moelab.linalg.GramPrecision;
 import org.moelab.linalg.SpectralCompute;
 import org.moelab.tensor.DType;
 import org.moelab.tensor.Tensor;
@@ -42,7 +43,7 @@ public final class CpuBackend implements ComputeBackend {
 
     /** {@code -Dmoelab.gram} (float unless set), as {@link SpectralCompute#cpu()}. */
     @Override
-    public org.moelab.linalg.GramPrecision gramPrecision() {
+    public GramPrecision gramPrecision() {
         return SpectralCompute.cpu().gramPrecision();
     }
 

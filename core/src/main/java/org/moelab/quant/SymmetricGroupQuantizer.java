@@ -1,5 +1,11 @@
 package org.moelab.quant;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -287,13 +293,17 @@ public final class SymmetricGroupQuantizer {
         return toFp16(s);
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Float> VF = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-    private static final jdk.incubator.vector.VectorSpecies<Integer> VI =
-            jdk.incubator.vector.VectorSpecies.of(int.class, VF.vectorShape());
-    private static final jdk.incubator.vector.VectorSpecies<Double> VD =
-            jdk.incubator.vector.VectorSpecies.of(double.class, VF.vectorShape());
+    private static final VectorSpecies<Float> VF = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> VI = VectorSpecies.of(int.class, VF.vectorShape());
+    private static final VectorSpecies<Double> VD = VectorSpecies.of(double.class, VF.vectorShape());
     /** 1.5·2²³: (v + M) − M is rint(v), ties to even, for |v| ≤ 2²² (v is clamped to [lo − 1, hi + 1] first). */
     private static final float RINT_MAGIC = 12582912f;
+
+    /** clamp(rint(x / s), lo, hi) lane by lane, as {@link #code}: float division, ties to even (as floats). */
+    private static FloatVector codesOf(FloatVector x, FloatVector s, int lo, int hi) {
+        FloatVector v = x.div(s).max(lo - 1).min(hi + 1);
+        return v.add(RINT_MAGIC).sub(RINT_MAGIC).max(lo).min(hi);
+    }
 
     /**
      * q[i] = clamp(rint(x[at+i] / s), lo, hi) for i in [0, n); sums[0] = Σ x·q (double), sums[1] = Σ q² (exact).
@@ -306,30 +316,29 @@ public final class SymmetricGroupQuantizer {
         long qq = 0;
         if (VF.length() >= 4 && n >= VF.length()) {
             int lanes = VF.length();
-            var sv = jdk.incubator.vector.FloatVector.broadcast(VF, s);
-            var xqa = jdk.incubator.vector.DoubleVector.zero(VD);
-            var xqb = jdk.incubator.vector.DoubleVector.zero(VD);
-            var qqv = jdk.incubator.vector.IntVector.zero(VI);
+            var sv = FloatVector.broadcast(VF, s);
+            var xqa = DoubleVector.zero(VD);
+            var xqb = DoubleVector.zero(VD);
+            var qqv = IntVector.zero(VI);
             for (; i + lanes <= n; i += lanes) {
-                var xv = jdk.incubator.vector.FloatVector.fromArray(VF, x, at + i);
-                var v = xv.div(sv).max(lo - 1).min(hi + 1);
-                v = v.add(RINT_MAGIC).sub(RINT_MAGIC).max(lo).min(hi);
-                var c = (jdk.incubator.vector.IntVector) v.convert(jdk.incubator.vector.VectorOperators.F2I, 0);
-                if (!changed && c.compare(jdk.incubator.vector.VectorOperators.NE, jdk.incubator.vector.IntVector.fromArray(VI, q, i)).anyTrue()) {
+                var xv = FloatVector.fromArray(VF, x, at + i);
+                var v = codesOf(xv, sv, lo, hi);
+                var c = (IntVector) v.convert(VectorOperators.F2I, 0);
+                if (!changed && c.compare(VectorOperators.NE, IntVector.fromArray(VI, q, i)).anyTrue()) {
                     changed = true;
                 }
                 c.intoArray(q, i);
                 qqv = qqv.add(c.mul(c));
-                var x0 = (jdk.incubator.vector.DoubleVector) xv.convert(jdk.incubator.vector.VectorOperators.F2D, 0);
-                var x1 = (jdk.incubator.vector.DoubleVector) xv.convert(jdk.incubator.vector.VectorOperators.F2D, 1);
-                var c0 = (jdk.incubator.vector.DoubleVector) v.convert(jdk.incubator.vector.VectorOperators.F2D, 0);
-                var c1 = (jdk.incubator.vector.DoubleVector) v.convert(jdk.incubator.vector.VectorOperators.F2D, 1);
+                var x0 = (DoubleVector) xv.convert(VectorOperators.F2D, 0);
+                var x1 = (DoubleVector) xv.convert(VectorOperators.F2D, 1);
+                var c0 = (DoubleVector) v.convert(VectorOperators.F2D, 0);
+                var c1 = (DoubleVector) v.convert(VectorOperators.F2D, 1);
                 xqa = x0.fma(c0, xqa);
                 xqb = x1.fma(c1, xqb);
             }
             var d = xqa.add(xqb);
             for (int l = 0; l < d.length(); l++) xq += d.lane(l);   // fixed order
-            qq = qqv.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);   // exact: order-free
+            qq = qqv.reduceLanes(VectorOperators.ADD);   // exact: order-free
         }
         for (; i < n; i++) {
             int c = code(x[at + i], s, lo, hi);
@@ -352,19 +361,18 @@ public final class SymmetricGroupQuantizer {
         int i = 0;
         if (s16 != 0 && VF.length() >= 4 && n >= VF.length()) {
             int lanes = VF.length();
-            var sv = jdk.incubator.vector.FloatVector.broadcast(VF, s16);
-            var ea = jdk.incubator.vector.DoubleVector.zero(VD);
-            var eb = jdk.incubator.vector.DoubleVector.zero(VD);
+            var sv = FloatVector.broadcast(VF, s16);
+            var ea = DoubleVector.zero(VD);
+            var eb = DoubleVector.zero(VD);
             for (; i + lanes <= n; i += lanes) {
-                var xv = jdk.incubator.vector.FloatVector.fromArray(VF, x, at + i);
-                var v = xv.div(sv).max(lo - 1).min(hi + 1);
-                v = v.add(RINT_MAGIC).sub(RINT_MAGIC).max(lo).min(hi);
-                ((jdk.incubator.vector.IntVector) v.convert(jdk.incubator.vector.VectorOperators.F2I, 0)).intoArray(q, i);
+                var xv = FloatVector.fromArray(VF, x, at + i);
+                var v = codesOf(xv, sv, lo, hi);
+                ((IntVector) v.convert(VectorOperators.F2I, 0)).intoArray(q, i);
                 var p = v.mul(sv);   // s16·c as a float product, as the scalar loop
-                var d0 = ((jdk.incubator.vector.DoubleVector) xv.convert(jdk.incubator.vector.VectorOperators.F2D, 0))
-                        .sub((jdk.incubator.vector.DoubleVector) p.convert(jdk.incubator.vector.VectorOperators.F2D, 0));
-                var d1 = ((jdk.incubator.vector.DoubleVector) xv.convert(jdk.incubator.vector.VectorOperators.F2D, 1))
-                        .sub((jdk.incubator.vector.DoubleVector) p.convert(jdk.incubator.vector.VectorOperators.F2D, 1));
+                var d0 = ((DoubleVector) xv.convert(VectorOperators.F2D, 0))
+                        .sub((DoubleVector) p.convert(VectorOperators.F2D, 0));
+                var d1 = ((DoubleVector) xv.convert(VectorOperators.F2D, 1))
+                        .sub((DoubleVector) p.convert(VectorOperators.F2D, 1));
                 ea = d0.fma(d0, ea);
                 eb = d1.fma(d1, eb);
             }

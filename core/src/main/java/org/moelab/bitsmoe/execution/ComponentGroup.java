@@ -1,7 +1,9 @@
 package org.moelab.bitsmoe.execution;
 
 import org.moelab.compute.VectorDot;
+import org.moelab.quant.BitPlaneLut;
 import org.moelab.quant.PackedLayout;
+import org.moelab.quant.PackedVector;
 
 /**
  * The stored components of one (expert, projection) that share a width, back to back: one payload array,
@@ -12,6 +14,11 @@ import org.moelab.quant.PackedLayout;
  * <p>Three kinds: packed (the production case: payload + fp16 group scales in {@code layout}); dense (plain
  * floats, from {@link DenseComponent}s: the fp32 and dequantized references in the tests); generic (any other
  * {@link Component}, run through its own kernels).
+ *
+ * <p>A packed group can be repacked once for the one product its projection uses ({@link #prepare}: gate and
+ * up expand, down contracts) into {@link BitPlaneLut}'s table-lookup layout where that is faster on this machine;
+ * the CPU-layout payload is then dropped (the same bits are held once) and rebuilt from the tables when a
+ * component's bytes are asked for (saving, accounting, the scalar reference).
  */
 final class ComponentGroup {
 
@@ -27,8 +34,11 @@ final class ComponentGroup {
 
     // packed
     final PackedLayout layout;
-    final byte[] payload;
-    final short[] scales;
+    /** The CPU layout; null once repacked for table lookup ({@link #lut}). */
+    private byte[] payload;
+    private short[] scales;
+    /** The table-lookup form, or null. */
+    private BitPlaneLut lut;
     final int groupSize;
     final int vecBytes;
     final int vecScales;
@@ -76,14 +86,41 @@ final class ComponentGroup {
 
     /** The component view of member j (packed groups). */
     PackedComponent view(int j) {
+        if (lut != null) return new PackedComponent(this, j);
         return new PackedComponent(layout, payload, j * vecBytes, scales, j * vecScales, length, groupSize);
+    }
+
+    /**
+     * Repacks this packed group for {@code direction}'s product when the table-lookup kernel is the faster one
+     * here ({@link BitPlaneLut#pays}); returns whether it did. The caller then replaces its member views
+     * ({@link #view}), which no longer point at the dropped payload.
+     */
+    boolean prepare(BitPlaneLut.Direction direction) {
+        if (layout == null || lut != null || !BitPlaneLut.pays(layout, groupSize, count, direction)) return false;
+        lut = BitPlaneLut.repack(direction, layout, count, length, groupSize, payload, 0, scales, 0);
+        payload = null;
+        scales = null;
+        return true;
+    }
+
+    /** Member j's vector in the CPU layout, rebuilt from the table-lookup form. */
+    PackedVector rebuild(int j) {
+        int[] q = new int[length];
+        lut.codes(j, q, 0);
+        short[] sc = new short[vecScales];
+        for (int gk = 0; gk < vecScales; gk++) sc[gk] = Float.floatToFloat16(lut.scale(j, gk));
+        return new PackedVector(layout, layout.pack(q, 0, length), sc, length, groupSize);
     }
 
     /** out[0, length) += Σ_j (s_j·h[hOff + k_j])·û_j; alpha is scratch of at least count floats. */
     void expand(float[] h, int hOff, float[] out, float[] alpha) {
         int n = count;
         for (int j = 0; j < n; j++) alpha[j] = s[j] * h[hOff + index[j]];
-        if (layout != null) {
+        if (lut != null && lut.direction() == BitPlaneLut.Direction.AXPY) {
+            lut.axpyMany(alpha, 0, out, 0);
+        } else if (lut != null) {
+            for (int j = 0; j < n; j++) rebuild(j).axpy(alpha[j], out, 0);
+        } else if (layout != null) {
             layout.axpyMany(n, alpha, 0, payload, 0, scales, 0, groupSize, length, out, 0);
         } else if (dense != null) {
             for (int j = 0; j < n; j++) VectorDot.axpy(alpha[j], dense, j * length, out, 0, length);
@@ -95,7 +132,11 @@ final class ComponentGroup {
     /** acc[accOff + k_j] += weight·s_j·(û_j·z) for every member; dots is scratch of at least count floats. */
     void contract(float[] z, float weight, float[] acc, int accOff, float[] dots) {
         int n = count;
-        if (layout != null) {
+        if (lut != null && lut.direction() == BitPlaneLut.Direction.DOT) {
+            lut.dotMany(z, 0, dots, 0);
+        } else if (lut != null) {
+            for (int j = 0; j < n; j++) dots[j] = rebuild(j).dot(z, 0);
+        } else if (layout != null) {
             layout.dotMany(n, payload, 0, scales, 0, groupSize, length, z, 0, dots, 0);
         } else if (dense != null) {
             for (int j = 0; j < n; j++) dots[j] = VectorDot.dot(dense, j * length, z, 0, length);

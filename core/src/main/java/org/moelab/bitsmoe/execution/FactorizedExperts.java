@@ -122,6 +122,22 @@ public final class FactorizedExperts {
         for (ComponentGroup g : groups[e]) g.contract(z, weight, acc, accOff, scratch);
     }
 
+    /**
+     * Repacks the groups that one product uses into the table-lookup layout where it is faster on this machine
+     * ({@link ComponentGroup#prepare}); the layer calls it once with its projection's product (gate and up:
+     * AXPY, down: DOT). Idempotent; the components handed out afterwards rebuild their bytes on demand.
+     */
+    public synchronized void prepare(org.moelab.quant.BitPlaneLut.Direction direction) {
+        org.moelab.compute.Parallel.forRange(experts, (long) experts * rank * intermediate, (from, to) -> {
+            for (int e = from; e < to; e++) {
+                for (ComponentGroup g : groups[e]) {
+                    if (!g.prepare(direction)) continue;
+                    for (int j = 0; j < g.count; j++) components[e * rank + g.index[j]] = g.view(j);
+                }
+            }
+        });
+    }
+
     /** {@link #expand}'s scalar reference: one component at a time in order k, with the layouts' scalar kernels. */
     public void expandReference(int e, float[] h, int hOff, float[] out) {
         for (int k = 0; k < rank; k++) {

@@ -2,6 +2,7 @@ package org.moelab.bitsmoe.execution;
 
 import org.moelab.compute.Parallel;
 import org.moelab.model.MoeWeights;
+import org.moelab.quant.BitPlaneLut;
 import org.moelab.runtime.DenseExpert;
 import org.moelab.runtime.MoeBlock;
 import org.moelab.runtime.MoeLayer;
@@ -72,6 +73,9 @@ public final class FactorizedMoeLayer implements MoeLayer {
         this.gate = gate;
         this.up = up;
         this.down = down;
+        gate.prepare(BitPlaneLut.Direction.AXPY);
+        up.prepare(BitPlaneLut.Direction.AXPY);
+        down.prepare(BitPlaneLut.Direction.DOT);
         this.shared = source.shared() == null ? null : new DenseExpert(source.shared());
         this.sharedGate = source.sharedGate() == null ? null : source.sharedGate().toFloatArray();
         this.hidden = router.hidden();

@@ -1,0 +1,329 @@
+package org.moelab.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Objects;
+
+/**
+ * Table-lookup matvec over bit planes (T-MAC: Wei et al., "T-MAC: CPU Renaissance via Table Lookup for Low-Bit
+ * LLM Deployment on Edge", EuroSys 2025) for the 1/2/3/4-bit layouts, on float tables.
+ *
+ * <p>A (count, length) matrix of packed rows in the CPU layout (the spectral components of one width, or a
+ * quantized weight matrix) is repacked, once, for one direction:
+ * <pre>
+ *   DOT   out[j] = row_j · x           lanes = 16 rows;             a nibble = one plane's bits of 4 consecutive elements
+ *   AXPY  y += Σ_j α_j · row_j         lanes = 16 consecutive elements; a nibble = one plane's bits of 4 consecutive rows
+ * </pre>
+ * Per call, for every 4-wide slice of the other side a 16-entry table of all its ±½ sums is built (x's elements
+ * for DOT; α_j·scale_{j,g} for AXPY); then one 16-lane table select ({@code vpermd}) per plane replaces 4 × 16
+ * decode-and-multiply-adds. With stored code c = (q + offset)/step ∈ [0, 2^b) and its bits c_p:
+ * <pre>
+ *   row_j[i] = scale_{j,g(i)} · q_{j,i},   q = step·(Σ_p 2^p·(c_p − ½) + center)
+ *            b ≥ 2: step 1, offset 2^(b−1), center −½;   b = 1: step 2, offset 1, center 0
+ *   Σ_i q_{j,i}·x_i = step·(Σ_p 2^p · Σ_quads T_quad[plane-p nibble] + center·Σ_i x_i),  T[m] = Σ_t (bit_t(m) − ½)·x_t
+ * </pre>
+ * The ±½ tables keep every partial sum as small as the signed products themselves (0/1 tables would carry an
+ * offset·Σx term that cancels only at the end, losing bits when the result is small).
+ * Storage: ⌈count/16⌉·⌈length/32⌉·b ints (DOT) or ⌈length/16⌉·⌈count/32⌉·b ints (AXPY): b bits per weight plus
+ * padding; scales as floats (DOT: (⌈count/16⌉, groups, 16); AXPY: (groups, ⌈count/32⌉·32)).
+ *
+ * <p>Needs 16 int lanes (AVX-512) to be fast: {@link #FAST} says whether this machine's preferred vectors have
+ * them; elsewhere the kernels still run (same results) but through the Vector API's fallback, so callers use
+ * the layouts' own kernels there. Group size: a multiple of 32 (DOT) or of 16 (AXPY).
+ * Results agree with {@link PackedLayout#dotManyScalar} / {@link PackedLayout#axpyManyScalar} up to float
+ * rounding of a different summation order.
+ */
+public final class BitPlaneLut {
+
+    /** Which product a repacked matrix serves. */
+    public enum Direction { DOT, AXPY }
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final int LANES = 16;
+    /** Whether the preferred vectors have 16 float lanes, so the table select is one instruction. */
+    public static final boolean FAST = FloatVector.SPECIES_PREFERRED.length() == LANES;
+    /** Bit t of table entry m, as ±½: T = Σ_t B_t · v_t. */
+    private static final FloatVector B0 = bitVector(0), B1 = bitVector(1), B2 = bitVector(2), B3 = bitVector(3);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private final Direction direction;
+    private final int bits;
+    private final int count;
+    private final int length;
+    private final int groupSize;
+    private final int groups;
+    private final float step;
+    private final float offset;
+    private final float center;
+    /** DOT: blocks of 16 rows; AXPY: blocks of 16 elements. */
+    private final int blocks;
+    /** DOT: chunks of 32 elements; AXPY: chunks of 32 rows. */
+    private final int chunks;
+    private final int[] planes;
+    private final float[] scales;
+
+    private BitPlaneLut(Direction direction, int bits, int count, int length, int groupSize) {
+        this.direction = direction;
+        this.bits = bits;
+        this.count = count;
+        this.length = length;
+        this.groupSize = groupSize;
+        this.groups = QuantizedVector.groups(length, groupSize);
+        this.step = bits == 1 ? 2f : 1f;
+        this.offset = bits == 1 ? 1f : 1 << (bits - 1);
+        this.center = bits == 1 ? 0f : -0.5f;
+        boolean dot = direction == Direction.DOT;
+        this.blocks = ceil(dot ? count : length, LANES);
+        this.chunks = ceil(dot ? length : count, 32);
+        this.planes = new int[Math.multiplyExact(Math.multiplyExact(blocks, chunks), bits * LANES)];
+        this.scales = new float[dot ? Math.multiplyExact(blocks * groups, LANES) : Math.multiplyExact(groups, chunks * 32)];
+    }
+
+    /** {@code -Dmoelab.lut=false} keeps every group in the CPU layout's own kernels (for comparisons). */
+    public static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("moelab.lut", "true"));
+
+    /**
+     * Whether repacking {@code count} rows for {@code direction} pays on this machine: needs {@link #FAST} and
+     * {@link #ENABLED}; measured single-thread on Zen 4, rows of 768 (docs/kernels.md): DOT 2/3/4-bit 3.6 / 2.2 /
+     * 1.9× the layouts' fused kernels, AXPY 2/3-bit 2.1 / 1.2× but 4-bit 0.9×, 1-bit slower both ways. Small
+     * groups stay put: the padding to 16 (DOT) or 32 (AXPY) rows would cost more memory than it saves time.
+     */
+    public static boolean pays(PackedLayout layout, int groupSize, int count, Direction direction) {
+        if (!FAST || !ENABLED || !supports(layout, groupSize, direction)) return false;
+        int b = layout.bits();
+        return direction == Direction.DOT ? b >= 2 && count >= 32 : (b == 2 || b == 3) && count >= 64;
+    }
+
+    /** Whether {@code layout} with group size g can be repacked for {@code direction}. */
+    public static boolean supports(PackedLayout layout, int groupSize, Direction direction) {
+        int b = layout.bits();
+        boolean scaled = b >= 1 && b <= 4 && !(layout instanceof PackedInt16);
+        return scaled && groupSize > 0 && groupSize % (direction == Direction.DOT ? 32 : LANES) == 0;
+    }
+
+    /**
+     * Repacks rows [0, count) of the CPU layout: row j's payload at packed[pOff + j·bytes(length)], its fp16
+     * scales at scales[sOff + j·groups].
+     */
+    public static BitPlaneLut repack(Direction direction, PackedLayout layout, int count, int length, int groupSize,
+                                     byte[] packed, int pOff, short[] scales, int sOff) {
+        Objects.requireNonNull(direction, "direction");
+        if (!supports(layout, groupSize, direction)) {
+            throw new IllegalArgumentException("no bit-plane table layout for " + layout.bits() + "-bit rows with group size " + groupSize + " (" + direction + ")");
+        }
+        if (count < 0 || length < 0) throw new IllegalArgumentException("shape (" + count + ", " + length + ")");
+        int vb = Math.toIntExact(layout.bytes(length));
+        int ns = layout.scaleCount(length, groupSize);
+        Objects.checkFromIndexSize(pOff, (long) count * vb, packed.length);
+        Objects.checkFromIndexSize(sOff, (long) count * ns, scales.length);
+        BitPlaneLut t = new BitPlaneLut(direction, layout.bits(), count, length, groupSize);
+        int[] q = new int[length];
+        for (int j = 0; j < count; j++) {
+            layout.unpack(packed, pOff + j * vb, length, q, 0);
+            for (int i = 0; i < length; i++) q[i] = (int) ((q[i] + t.offset) / t.step); // stored code c ∈ [0, 2^b)
+            if (direction == Direction.DOT) t.putRow(j, q);
+            else t.putColumn(j, q);
+            for (int gk = 0; gk < ns; gk++) t.putScale(j, gk, Float.float16ToFloat(scales[sOff + j * ns + gk]));
+        }
+        return t;
+    }
+
+    /** DOT: row j's codes c, 32 elements per int and plane (bit i % 32 = element i). */
+    private void putRow(int j, int[] c) {
+        int lane = j % LANES;
+        for (int ch = 0; ch < chunks; ch++) {
+            int base = ((j / LANES * chunks + ch) * bits) * LANES + lane;
+            for (int p = 0; p < bits; p++) {
+                int w = 0;
+                for (int t = 0, i = ch * 32; t < 32 && i < length; t++, i++) w |= (c[i] >>> p & 1) << t;
+                planes[base + p * LANES] = w;
+            }
+        }
+    }
+
+    /** AXPY: row j's codes c as bit j % 32 of every element's int (lane = element). */
+    private void putColumn(int j, int[] c) {
+        int ch = j / 32;
+        int bit = j % 32;
+        for (int i = 0; i < length; i++) {
+            int base = ((i / LANES * chunks + ch) * bits) * LANES + i % LANES;
+            for (int p = 0; p < bits; p++) planes[base + p * LANES] |= (c[i] >>> p & 1) << bit;
+        }
+    }
+
+    private void putScale(int j, int gk, float s) {
+        if (direction == Direction.DOT) scales[(j / LANES * groups + gk) * LANES + j % LANES] = s;
+        else scales[gk * chunks * 32 + j] = s;
+    }
+
+    /** Row j's signed codes q (as the CPU layout's {@code unpack} gives them) into q[qOff, qOff + length). */
+    public void codes(int j, int[] q, int qOff) {
+        Objects.checkIndex(j, count);
+        Objects.checkFromIndexSize(qOff, length, q.length);
+        for (int i = 0; i < length; i++) {
+            int base = direction == Direction.DOT
+                    ? ((j / LANES * chunks + i / 32) * bits) * LANES + j % LANES
+                    : ((i / LANES * chunks + j / 32) * bits) * LANES + i % LANES;
+            int bit = direction == Direction.DOT ? i % 32 : j % 32;
+            int c = 0;
+            for (int p = 0; p < bits; p++) c |= (planes[base + p * LANES] >>> bit & 1) << p;
+            q[qOff + i] = (int) (step * c - offset);
+        }
+    }
+
+    /** Row j's scale of group gk (the fp16 value it was repacked from). */
+    public float scale(int j, int gk) {
+        Objects.checkIndex(j, count);
+        Objects.checkIndex(gk, groups);
+        return direction == Direction.DOT ? scales[(j / LANES * groups + gk) * LANES + j % LANES] : scales[gk * chunks * 32 + j];
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    public int bits() {
+        return bits;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** Bytes a product streams: the planes and the float scales. */
+    public long streamedBytes() {
+        return 4L * planes.length + 4L * scales.length;
+    }
+
+    /** out[oOff + j] = row_j · x[xOff, xOff + length) for j < count (DOT). */
+    public void dotMany(float[] x, int xOff, float[] out, int oOff) {
+        if (direction != Direction.DOT) throw new IllegalStateException("repacked for " + direction + ", not DOT");
+        Objects.checkFromIndexSize(xOff, length, x.length);
+        Objects.checkFromIndexSize(oOff, count, out.length);
+        int quads = chunks * 8;
+        float[] tab = scratch(0, quads * LANES);
+        float[] sums = scratch(1, groups);
+        for (int q = 0; q < quads; q++) {
+            int i = 4 * q;
+            table(at(x, xOff, i), at(x, xOff, i + 1), at(x, xOff, i + 2), at(x, xOff, i + 3)).intoArray(tab, q * LANES);
+        }
+        for (int gk = 0; gk < groups; gk++) {
+            float s = 0f;
+            for (int i = gk * groupSize, end = Math.min(length, i + groupSize); i < end; i++) s += x[xOff + i];
+            sums[gk] = step * center * s;
+        }
+        int perGroup = groupSize / 32;
+        FloatVector stepV = FloatVector.broadcast(F, step);
+        for (int blk = 0; blk < blocks; blk++) {
+            FloatVector res = FloatVector.zero(F);
+            for (int gk = 0; gk < groups; gk++) {
+                FloatVector d = planeSums(blk, gk * perGroup, Math.min(chunks, (gk + 1) * perGroup), tab);
+                d = d.fma(stepV, FloatVector.broadcast(F, sums[gk]));
+                res = FloatVector.fromArray(F, scales, (blk * groups + gk) * LANES).fma(d, res);
+            }
+            int j = blk * LANES;
+            if (j + LANES <= count) res.intoArray(out, oOff + j);
+            else res.intoArray(out, oOff + j, F.indexInRange(j, count));
+        }
+    }
+
+    /** y[yOff + i] += Σ_j α[aOff + j]·row_j[i] for i < length (AXPY). */
+    public void axpyMany(float[] alpha, int aOff, float[] y, int yOff) {
+        if (direction != Direction.AXPY) throw new IllegalStateException("repacked for " + direction + ", not AXPY");
+        Objects.checkFromIndexSize(aOff, count, alpha.length);
+        Objects.checkFromIndexSize(yOff, length, y.length);
+        int rowsPadded = chunks * 32;
+        int quads = chunks * 8;
+        float[] tab = scratch(0, quads * LANES);
+        float[] as = scratch(1, rowsPadded);
+        int perGroup = groupSize / LANES;
+        FloatVector stepV = FloatVector.broadcast(F, step);
+        for (int gk = 0; gk < groups; gk++) {
+            float bias = 0f;
+            int sBase = gk * rowsPadded;
+            for (int j = 0; j < count; j++) {
+                as[j] = alpha[aOff + j] * scales[sBase + j];
+                bias += as[j];
+            }
+            for (int j = count; j < rowsPadded; j++) as[j] = 0f;
+            for (int q = 0; q < quads; q++) table(as[4 * q], as[4 * q + 1], as[4 * q + 2], as[4 * q + 3]).intoArray(tab, q * LANES);
+            FloatVector biasV = FloatVector.broadcast(F, step * center * bias);
+            for (int blk = gk * perGroup, end = Math.min(blocks, (gk + 1) * perGroup); blk < end; blk++) {
+                FloatVector d = planeSums(blk, 0, chunks, tab).fma(stepV, biasV);
+                int i = blk * LANES;
+                if (i + LANES <= length) {
+                    FloatVector.fromArray(F, y, yOff + i).add(d).intoArray(y, yOff + i);
+                } else {
+                    VectorMask<Float> m = F.indexInRange(i, length);
+                    FloatVector.fromArray(F, y, yOff + i, m).add(d).intoArray(y, yOff + i, m);
+                }
+            }
+        }
+    }
+
+    /**
+     * Σ_p 2^p · Σ_{c ∈ [c0, c1)} Σ_k T_{8c+k}[nibble k of plane p] over block blk's lanes: Σ_p 2^p·Σ (c_p − ½)·v
+     * of 16 lanes. Up to four planes kept in separate accumulators so each table is loaded once.
+     */
+    private FloatVector planeSums(int blk, int c0, int c1, float[] tab) {
+        int b = bits;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = c0; c < c1; c++) {
+            int base = (blk * chunks + c) * b * LANES;
+            IntVector w0 = IntVector.fromArray(I, planes, base);
+            IntVector w1 = b > 1 ? IntVector.fromArray(I, planes, base + LANES) : w0;
+            IntVector w2 = b > 2 ? IntVector.fromArray(I, planes, base + 2 * LANES) : w0;
+            IntVector w3 = b > 3 ? IntVector.fromArray(I, planes, base + 3 * LANES) : w0;
+            for (int k = 0; k < 8; k++) {
+                IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
+                int sh = 4 * k;
+                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, sh).lanewise(VectorOperators.AND, 15).selectFrom(t).reinterpretAsFloats());
+                if (b > 1) a1 = a1.add(w1.lanewise(VectorOperators.LSHR, sh).lanewise(VectorOperators.AND, 15).selectFrom(t).reinterpretAsFloats());
+                if (b > 2) a2 = a2.add(w2.lanewise(VectorOperators.LSHR, sh).lanewise(VectorOperators.AND, 15).selectFrom(t).reinterpretAsFloats());
+                if (b > 3) a3 = a3.add(w3.lanewise(VectorOperators.LSHR, sh).lanewise(VectorOperators.AND, 15).selectFrom(t).reinterpretAsFloats());
+            }
+        }
+        // Σ_p 2^p a_p, high plane first (the scalings by 2 are exact)
+        FloatVector two = FloatVector.broadcast(F, 2f);
+        return switch (b) {
+            case 1 -> a0;
+            case 2 -> a1.fma(two, a0);
+            case 3 -> a2.fma(two, a1).fma(two, a0);
+            default -> a3.fma(two, a2).fma(two, a1).fma(two, a0);
+        };
+    }
+
+    /** The 16 sums Σ_t (bit_t(m) − ½)·v_t, m ∈ [0, 16). */
+    private static FloatVector table(float v0, float v1, float v2, float v3) {
+        return B0.mul(v0).add(B1.mul(v1)).add(B2.mul(v2)).add(B3.mul(v3));
+    }
+
+    private float at(float[] x, int xOff, int i) {
+        return i < length ? x[xOff + i] : 0f;
+    }
+
+    private static FloatVector bitVector(int t) {
+        float[] v = new float[LANES];
+        for (int m = 0; m < LANES; m++) v[m] = (m >>> t & 1) - 0.5f;
+        return FloatVector.fromArray(F, v, 0);
+    }
+
+    private static int ceil(int n, int d) {
+        return (n + d - 1) / d;
+    }
+
+    private static float[] scratch(int slot, int n) {
+        float[][] s = SCRATCH.get();
+        if (s[slot].length < n) s[slot] = new float[n];
+        return s[slot];
+    }
+}

@@ -56,6 +56,34 @@ public interface ComputeBackend {
     /** Fused dequant-matvec, transposed: y (length) from yOff += Wᵀ (length, count) · alpha (count) from aOff. */
     void matvecTransposed(PackedRows w, float[] alpha, int aOff, float[] y, int yOff);
 
+    /** A packed matrix prepared once for repeated {@link #matvec}s (decode runs the same weights every token). */
+    interface PreparedMatvec {
+        /** out[oOff + j] = row_j · x[xOff ..] for every row. */
+        void apply(float[] x, int xOff, float[] out, int oOff);
+
+        /** The form the rows run in, in words. */
+        String form();
+    }
+
+    /**
+     * {@code w} prepared for repeated {@link #matvec}s, within the matvec's parity budget; the default runs
+     * {@link #matvec} on the rows as they are. {@code w}'s arrays may be read while preparing only.
+     */
+    default PreparedMatvec prepareMatvec(PackedRows w) {
+        ComputeBackend self = this;
+        return new PreparedMatvec() {
+            @Override
+            public void apply(float[] x, int xOff, float[] out, int oOff) {
+                self.matvec(w, x, xOff, out, oOff);
+            }
+
+            @Override
+            public String form() {
+                return "packed rows (" + w.bits() + "-bit CPU layout)";
+            }
+        };
+    }
+
     /** Batched matmul (prefill): Y (n, out) = X (n, in) · Wᵀ with W (out, in). */
     void matmul(float[] w, int out, int in, float[] x, int n, float[] y);
 

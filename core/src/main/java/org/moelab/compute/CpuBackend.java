@@ -3,6 +3,7 @@ package org.moelab.compute;
 import jdk.incubator.vector.FloatVector;
 import org.moelab.linalg.GramPrecision;
 import org.moelab.linalg.SpectralCompute;
+import org.moelab.quant.BitPlaneLut;
 import org.moelab.tensor.DType;
 import org.moelab.tensor.Tensor;
 
@@ -86,6 +87,42 @@ public final class CpuBackend implements ComputeBackend {
                 s.layout().dotMany(s.count(), s.packed(), s.pOff(), s.scales(), s.sOff(), s.groupSize(), s.length(), x, xOff, out, oOff + b);
             }
         });
+    }
+
+    /**
+     * 2/3/4-bit rows with a group size of 32·k on a 16-lane machine: repacked once into {@link BitPlaneLut}'s
+     * table-lookup layout, one slice of rows per thread (each slice builds its own tables from x); otherwise the
+     * rows as they are. The table kernel rounds differently from {@link #matvec} (within the same parity budget).
+     */
+    @Override
+    public PreparedMatvec prepareMatvec(PackedRows w) {
+        if (!BitPlaneLut.pays(w.layout(), w.groupSize(), w.count(), BitPlaneLut.Direction.DOT)) return ComputeBackend.super.prepareMatvec(w);
+        int slices = Math.max(1, Math.min(Parallel.threads(), w.count() / 32));
+        BitPlaneLut[] lut = new BitPlaneLut[slices];
+        int[] first = new int[slices + 1];
+        for (int i = 0; i <= slices; i++) first[i] = (int) ((long) w.count() * i / slices) / 16 * 16;
+        first[slices] = w.count();
+        Parallel.forRange(slices, (long) w.count() * w.length(), (from, to) -> {
+            for (int i = from; i < to; i++) {
+                PackedRows s = w.slice(first[i], first[i + 1] - first[i]);
+                lut[i] = BitPlaneLut.repack(BitPlaneLut.Direction.DOT, s.layout(), s.count(), s.length(), s.groupSize(), s.packed(), s.pOff(), s.scales(), s.sOff());
+            }
+        });
+        long work = (long) w.count() * w.length();
+        return new PreparedMatvec() {
+            @Override
+            public void apply(float[] x, int xOff, float[] out, int oOff) {
+                java.util.Objects.checkFromIndexSize(oOff, w.count(), out.length);
+                Parallel.forRange(slices, work, (from, to) -> {
+                    for (int i = from; i < to; i++) lut[i].dotMany(x, xOff, out, oOff + first[i]);
+                });
+            }
+
+            @Override
+            public String form() {
+                return "bit-plane tables (" + w.bits() + "-bit, " + slices + " slices)";
+            }
+        };
     }
 
     /** One {@code axpyMany}: its tiles over y and its order over the rows fix the rounding, so it is not split. */

@@ -17,7 +17,7 @@ import java.util.Random;
  * <ul>
  *   <li>{@link #DEQUANT_ULPS} = 0 for every width: scale·q (and an fp16 value) is exact in float, so any
  *       implementation must give the reference's bits.</li>
- *   <li>matvec / transposed matvec: |got − ref| ≤ k_b·ε·Σ|terms| with k_b = {@link #matvecBudget(int)}: the error
+ *   <li>matvec (and the prepared matvec, {@link ComputeBackend#prepareMatvec}) / transposed matvec: |got − ref| ≤ k_b·ε·Σ|terms| with k_b = {@link #matvecBudget(int)}: the error
  *       of a float sum in some order of ≤ a few thousand terms against the double-accumulated reference. A term is
  *       |scale|·(|q| + o_b)·|x| with o_b = {@link #foldedOffset(int)}: the fused CPU kernels sum the stored
  *       offset-binary fields c = q + o_b and take o_b·Σ off afterwards (documented on the layouts), so their
@@ -31,7 +31,7 @@ import java.util.Random;
 public final class ParitySuite {
 
     public static final int[] LENGTHS = {1, 7, 31, 127, 129, 1000};
-    public static final int[] COUNTS = {1, 7, 33};
+    public static final int[] COUNTS = {1, 7, 33, 100};
     public static final int[] GROUP_SIZES = {128, 32, 7};
     public static final int[] WIDTHS = {0, 1, 2, 3, 4, 8, 16};
     public static final int DEQUANT_ULPS = 0;
@@ -153,24 +153,36 @@ public final class ParitySuite {
             PackedRows w = randomRows(r, bits, count, n, g, false);
             float[] x = gaussian(r, V_OFF + n + 2);
             float[] want = new float[V_OFF + count + 1];
+            ReferenceKernels.matvec(w, x, V_OFF, want, V_OFF);
+            double[] d = termMagnitudes(w);
             float[] got = new float[want.length];
             java.util.Arrays.fill(got, 42f);
-            ReferenceKernels.matvec(w, x, V_OFF, want, V_OFF);
             b.matvec(w, x, V_OFF, got, V_OFF);
-            double[] d = termMagnitudes(w);
-            for (int j = 0; j < count; j++) {
-                double mag = 0;
-                for (int i = 0; i < n; i++) mag += d[j * n + i] * Math.abs(x[V_OFF + i]);
-                double err = Math.abs((double) got[V_OFF + j] - want[V_OFF + j]);
-                if (!(err <= matvecBudget(bits) * EPS * mag)) {
-                    fails.add(where("matvec", bits, count, n, g) + ": row " + j + " is " + got[V_OFF + j] + ", reference " + want[V_OFF + j]
-                            + ", error " + err + " > budget " + matvecBudget(bits) + "·ε·" + mag);
-                    break;
-                }
-            }
-            if (got[V_OFF - 1] != 42f || got[V_OFF + count] != 42f) fails.add(where("matvec", bits, count, n, g) + ": wrote outside its output");
+            checkRows(fails, "matvec", w, x, d, want, got);
+            // the same rows prepared once (the CPU backend's table-lookup form for 2/3/4 bits)
+            ComputeBackend.PreparedMatvec prepared = b.prepareMatvec(w);
+            java.util.Arrays.fill(got, 42f);
+            prepared.apply(x, V_OFF, got, V_OFF);
+            checkRows(fails, "prepared matvec [" + prepared.form() + "]", w, x, d, want, got);
         }
         return fails;
+    }
+
+    private static void checkRows(List<String> fails, String op, PackedRows w, float[] x, double[] d, float[] want, float[] got) {
+        int bits = w.bits();
+        int count = w.count();
+        int n = w.length();
+        for (int j = 0; j < count; j++) {
+            double mag = 0;
+            for (int i = 0; i < n; i++) mag += d[j * n + i] * Math.abs(x[V_OFF + i]);
+            double err = Math.abs((double) got[V_OFF + j] - want[V_OFF + j]);
+            if (!(err <= matvecBudget(bits) * EPS * mag)) {
+                fails.add(where(op, bits, count, n, w.groupSize()) + ": row " + j + " is " + got[V_OFF + j] + ", reference " + want[V_OFF + j]
+                        + ", error " + err + " > budget " + matvecBudget(bits) + "·ε·" + mag);
+                break;
+            }
+        }
+        if (got[V_OFF - 1] != 42f || got[V_OFF + count] != 42f) fails.add(where(op, bits, count, n, w.groupSize()) + ": wrote outside its output");
     }
 
     /** transposed matvec: y_i within k_b·ε·(|y_i| + Σ_j|alpha_j·d_j(i)|) of the reference. */

@@ -49,6 +49,7 @@ public final class BitPlaneLut {
     public static final boolean FAST = FloatVector.SPECIES_PREFERRED.length() == LANES;
     /** Bit t of table entry m, as ±½: T = Σ_t B_t · v_t. */
     private static final FloatVector B0 = bitVector(0), B1 = bitVector(1), B2 = bitVector(2), B3 = bitVector(3);
+    private static final FloatVector TWO = FloatVector.broadcast(F, 2f);
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private final Direction direction;
@@ -89,14 +90,15 @@ public final class BitPlaneLut {
 
     /**
      * Whether repacking {@code count} rows for {@code direction} pays on this machine: needs {@link #FAST} and
-     * {@link #ENABLED}; measured single-thread on Zen 4, rows of 768 (docs/kernels.md): DOT 2/3/4-bit 3.6 / 2.2 /
-     * 1.9× the layouts' fused kernels, AXPY 2/3-bit 2.1 / 1.2× but 4-bit 0.9×, 1-bit slower both ways. Small
-     * groups stay put: the padding to 16 (DOT) or 32 (AXPY) rows would cost more memory than it saves time.
+     * {@link #ENABLED}. Measured single-thread on Zen 4, rows of 768 (docs/kernels.md), against the layouts' fused
+     * kernels: DOT 1/2/3/4-bit 6.4 / 3.6 / 2.3 / 2.0×; AXPY 1/2/3-bit 1.8 / 2.1 / 1.2× but 4-bit 0.93× (stays
+     * put). Small groups stay put too: the padding to 16 (DOT) or 32 (AXPY) rows would cost more memory than it
+     * saves time.
      */
     public static boolean pays(PackedLayout layout, int groupSize, int count, Direction direction) {
         if (!FAST || !ENABLED || !supports(layout, groupSize, direction)) return false;
         int b = layout.bits();
-        return direction == Direction.DOT ? b >= 2 && count >= 32 : (b == 2 || b == 3) && count >= 64;
+        return direction == Direction.DOT ? count >= 32 : b <= 3 && count >= 64;
     }
 
     /** Whether {@code layout} with group size g can be repacked for {@code direction}. */
@@ -272,34 +274,83 @@ public final class BitPlaneLut {
 
     /**
      * Σ_p 2^p · Σ_{c ∈ [c0, c1)} Σ_k T_{8c+k}[nibble k of plane p] over block blk's lanes: Σ_p 2^p·Σ (c_p − ½)·v
-     * of 16 lanes. Up to four planes kept in separate accumulators so each table is loaded once.
+     * of 16 lanes. One loop per width, each plane in its own accumulator so each table is loaded once: a shared
+     * loop with per-plane branches makes the JIT's branch profile of one width deoptimize the code of the next.
+     * The table select is written out in each loop: T[nibble k] is {@code (w >>> 4k).selectFrom(T)} (selectFrom
+     * wraps indexes mod 16, so the shift alone isolates the nibble). No helper method takes or returns a vector:
+     * once the JIT compiles such a helper on its own it stops inlining it, and every vector crossing the call is
+     * boxed (measured: 1.5× slower MoE blocks).
      */
     private FloatVector planeSums(int blk, int c0, int c1, float[] tab) {
-        int b = bits;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        return switch (bits) {
+            case 1 -> sums1(blk, c0, c1, tab);
+            case 2 -> sums2(blk, c0, c1, tab);
+            case 3 -> sums3(blk, c0, c1, tab);
+            default -> sums4(blk, c0, c1, tab);
+        };
+    }
+
+    private FloatVector sums1(int blk, int c0, int c1, float[] tab) {
+        FloatVector a0 = FloatVector.zero(F);
         for (int c = c0; c < c1; c++) {
-            int base = (blk * chunks + c) * b * LANES;
-            IntVector w0 = IntVector.fromArray(I, planes, base);
-            IntVector w1 = b > 1 ? IntVector.fromArray(I, planes, base + LANES) : w0;
-            IntVector w2 = b > 2 ? IntVector.fromArray(I, planes, base + 2 * LANES) : w0;
-            IntVector w3 = b > 3 ? IntVector.fromArray(I, planes, base + 3 * LANES) : w0;
+            IntVector w0 = IntVector.fromArray(I, planes, (blk * chunks + c) * LANES);
             for (int k = 0; k < 8; k++) {
                 IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
-                int sh = 4 * k;
-                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, sh).lanewise(VectorOperators.AND, 15).selectFrom(t).reinterpretAsFloats());
-                if (b > 1) a1 = a1.add(w1.lanewise(VectorOperators.LSHR, sh).lanewise(VectorOperators.AND, 15).selectFrom(t).reinterpretAsFloats());
-                if (b > 2) a2 = a2.add(w2.lanewise(VectorOperators.LSHR, sh).lanewise(VectorOperators.AND, 15).selectFrom(t).reinterpretAsFloats());
-                if (b > 3) a3 = a3.add(w3.lanewise(VectorOperators.LSHR, sh).lanewise(VectorOperators.AND, 15).selectFrom(t).reinterpretAsFloats());
+                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
             }
         }
-        // Σ_p 2^p a_p, high plane first (the scalings by 2 are exact)
-        FloatVector two = FloatVector.broadcast(F, 2f);
-        return switch (b) {
-            case 1 -> a0;
-            case 2 -> a1.fma(two, a0);
-            case 3 -> a2.fma(two, a1).fma(two, a0);
-            default -> a3.fma(two, a2).fma(two, a1).fma(two, a0);
-        };
+        return a0;
+    }
+
+    private FloatVector sums2(int blk, int c0, int c1, float[] tab) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int c = c0; c < c1; c++) {
+            int base = (blk * chunks + c) * 2 * LANES;
+            IntVector w0 = IntVector.fromArray(I, planes, base);
+            IntVector w1 = IntVector.fromArray(I, planes, base + LANES);
+            for (int k = 0; k < 8; k++) {
+                IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
+                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a1 = a1.add(w1.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+            }
+        }
+        return a1.fma(TWO, a0);
+    }
+
+    private FloatVector sums3(int blk, int c0, int c1, float[] tab) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
+        for (int c = c0; c < c1; c++) {
+            int base = (blk * chunks + c) * 3 * LANES;
+            IntVector w0 = IntVector.fromArray(I, planes, base);
+            IntVector w1 = IntVector.fromArray(I, planes, base + LANES);
+            IntVector w2 = IntVector.fromArray(I, planes, base + 2 * LANES);
+            for (int k = 0; k < 8; k++) {
+                IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
+                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a1 = a1.add(w1.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a2 = a2.add(w2.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+            }
+        }
+        return a2.fma(TWO, a1).fma(TWO, a0);
+    }
+
+    private FloatVector sums4(int blk, int c0, int c1, float[] tab) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = c0; c < c1; c++) {
+            int base = (blk * chunks + c) * 4 * LANES;
+            IntVector w0 = IntVector.fromArray(I, planes, base);
+            IntVector w1 = IntVector.fromArray(I, planes, base + LANES);
+            IntVector w2 = IntVector.fromArray(I, planes, base + 2 * LANES);
+            IntVector w3 = IntVector.fromArray(I, planes, base + 3 * LANES);
+            for (int k = 0; k < 8; k++) {
+                IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
+                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a1 = a1.add(w1.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a2 = a2.add(w2.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a3 = a3.add(w3.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+            }
+        }
+        return a3.fma(TWO, a2).fma(TWO, a1).fma(TWO, a0);
     }
 
     /** The 16 sums Σ_t (bit_t(m) − ½)·v_t, m ∈ [0, 16). */

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.moelab.model.MoeWeights;
+import org.moelab.quant.BitPlaneLut;
 import org.moelab.quant.PackedLayout;
 import org.moelab.quant.PackedVector;
 import org.moelab.quant.QuantizedVector;
@@ -142,6 +143,51 @@ class FactorizedExpertsTest {
                     if (!(Math.abs(accFast[k] - accRef[k]) <= tol)) fail(what + ": contract entry " + k + ": " + accFast[k] + " vs " + accRef[k]);
                 }
                 assertArrayEquals(accFast, accCtor, what + ": builder and constructor contract alike");
+            }
+        }
+    }
+
+    @Test
+    void tableLookupGroupsMatchTheReferenceAndHandBackTheirVectors() {
+        // ~85 components per width: large enough for the table-lookup repack (BitPlaneLut.pays) in both directions
+        Random r = new Random(77);
+        for (int g : new int[] {128, 32}) {
+            Projection pr = Projection.random(r, 2, 600, 129, g);
+            float[] h = gaussian(r, pr.rank());
+            float[] z = gaussian(r, 129);
+            for (BitPlaneLut.Direction d : BitPlaneLut.Direction.values()) {
+                FactorizedExperts f = pr.built();
+                float[][] refOut = new float[2][129];
+                float[][] refAcc = new float[2][pr.rank()];
+                for (int e = 0; e < 2; e++) {
+                    f.expandReference(e, h, 0, refOut[e]);
+                    f.contractReference(e, z, 0.5f, refAcc[e], 0);
+                }
+                f.prepare(d);
+                f.prepare(d); // idempotent
+                boolean tables = false;
+                for (int u = 0; u < pr.vectors().length; u++) {
+                    PackedVector v = pr.vectors()[u];
+                    if (v == null) continue;
+                    PackedComponent c = (PackedComponent) f.components()[u];
+                    tables |= c.toString().contains("table view");
+                    assertEquals(v, c.vector(), d + ", g = " + g + ": unit " + u + " rebuilt from the tables");
+                    assertEquals(v, ((PackedComponent) f.component(u / pr.rank(), u % pr.rank())).vector());
+                }
+                assertEquals(BitPlaneLut.FAST && BitPlaneLut.ENABLED, tables, d + ": groups repacked exactly where the table kernel runs");
+                for (int e = 0; e < 2; e++) {
+                    // both products, the prepared one and the other (rebuilt per call), against the reference
+                    float[] out = new float[129];
+                    f.expand(e, h, 0, out, new float[f.scratchLength()]);
+                    double mag = 0;
+                    for (float v : refOut[e]) mag = Math.max(mag, Math.abs(v));
+                    close(refOut[e], out, 2e-5 * mag * Math.sqrt(pr.rank()), d + ", g = " + g + ", expert " + e + ": expand");
+                    float[] acc = new float[pr.rank()];
+                    f.contract(e, z, 0.5f, acc, 0, new float[f.scratchLength()]);
+                    double am = 0;
+                    for (float v : refAcc[e]) am = Math.max(am, Math.abs(v));
+                    close(refAcc[e], acc, 2e-5 * am * Math.sqrt(129), d + ", g = " + g + ", expert " + e + ": contract");
+                }
             }
         }
     }

@@ -195,6 +195,11 @@ final class BenchCommand implements Runnable {
                     out.put("decode_tokens", decodeTokens);
                     out.put("runs", runs);
                     out.put("variants", rows);
+                    // Amdahl: the share of an FP decoded token its quantized layers' MoE blocks take bounds what
+                    // quantizing those blocks alone can gain end to end (attention, norms, lm_head are unchanged)
+                    double share = Math.min(1, moe[0].secondsPerToken() * dec[0]);
+                    out.put("fp_moe_share_of_token", share);
+                    out.put("moe_only_speedup_bound", share >= 1 ? Double.POSITIVE_INFINITY : 1 / (1 - share));
                     if (json) {
                         Json.print(out);
                         return;
@@ -219,6 +224,10 @@ final class BenchCommand implements Runnable {
                         r.get("moe_speedup_vs_fp"));
             }
             System.out.println("* bases re-stored in memory from the artifact's stored bases (not a separate quantization run).");
+            Map<String, Object> fp = rows.getFirst();
+            System.out.printf(Locale.ROOT, "Amdahl: FP's quantized MoE blocks are %.0f us of its %.0f us per decoded token (%.1f %%), so quantizing them"
+                    + " alone can speed decode up by at most %.2fx end to end.%n", fp.get("moe_us_per_token"), 1e6 / (double) fp.get("decode_tokens_per_s"),
+                    100 * (double) out.get("fp_moe_share_of_token"), out.get("moe_only_speedup_bound"));
             System.out.println("targets: decode >= 2x FP (issue 3); quantized >= 3x FP and >= 60 % of roofline (issue 5).");
         }
     }

@@ -91,8 +91,8 @@ public final class BitPlaneLut {
     /**
      * Whether repacking {@code count} rows for {@code direction} pays on this machine: needs {@link #FAST} and
      * {@link #ENABLED}. Measured single-thread on Zen 4, rows of 768 (docs/kernels.md), against the layouts' fused
-     * kernels: DOT 1/2/3/4-bit 6.4 / 3.6 / 2.3 / 2.0×; AXPY 1/2/3-bit 1.8 / 2.1 / 1.2× but 4-bit 0.93× (stays
-     * put). Small groups stay put too: the padding to 16 (DOT) or 32 (AXPY) rows would cost more memory than it
+     * kernels (1043 rows): DOT 1/2/3/4-bit 6.0 / 3.6 / 2.5 / 1.9×; AXPY 1/2/3-bit 2.9 / 2.6 / 1.4× but 4-bit 1.0×
+     * (stays put: no gain for the padding). Small groups stay put too: the padding to 16 (DOT) or 32 (AXPY) rows would cost more memory than it
      * saves time.
      */
     public static boolean pays(PackedLayout layout, int groupSize, int count, Direction direction) {
@@ -246,18 +246,27 @@ public final class BitPlaneLut {
         int rowsPadded = chunks * 32;
         int quads = chunks * 8;
         float[] tab = scratch(0, quads * LANES);
-        float[] as = scratch(1, rowsPadded);
+        float[] as = scratch(1, 2 * rowsPadded + LANES); // [α padded | α·scale of one group | lane sums]
+        System.arraycopy(alpha, aOff, as, 0, count);
+        java.util.Arrays.fill(as, count, rowsPadded, 0f);
         int perGroup = groupSize / LANES;
         FloatVector stepV = FloatVector.broadcast(F, step);
         for (int gk = 0; gk < groups; gk++) {
-            float bias = 0f;
+            // α_j·scale_{j,g} (padded rows have scale 0) and their sum, lanes summed in a fixed order
             int sBase = gk * rowsPadded;
-            for (int j = 0; j < count; j++) {
-                as[j] = alpha[aOff + j] * scales[sBase + j];
-                bias += as[j];
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < rowsPadded; j += LANES) {
+                FloatVector v = FloatVector.fromArray(F, as, j).mul(FloatVector.fromArray(F, scales, sBase + j));
+                v.intoArray(as, rowsPadded + j);
+                sum = sum.add(v);
             }
-            for (int j = count; j < rowsPadded; j++) as[j] = 0f;
-            for (int q = 0; q < quads; q++) table(as[4 * q], as[4 * q + 1], as[4 * q + 2], as[4 * q + 3]).intoArray(tab, q * LANES);
+            sum.intoArray(as, 2 * rowsPadded);
+            float bias = 0f;
+            for (int l = 0; l < LANES; l++) bias += as[2 * rowsPadded + l];
+            for (int q = 0; q < quads; q++) {
+                int j = rowsPadded + 4 * q;
+                table(as[j], as[j + 1], as[j + 2], as[j + 3]).intoArray(tab, q * LANES);
+            }
             FloatVector biasV = FloatVector.broadcast(F, step * center * bias);
             for (int blk = gk * perGroup, end = Math.min(blocks, (gk + 1) * perGroup); blk < end; blk++) {
                 FloatVector d = planeSums(blk, 0, chunks, tab).fma(stepV, biasV);
@@ -355,7 +364,10 @@ public final class BitPlaneLut {
 
     /** The 16 sums Σ_t (bit_t(m) − ½)·v_t, m ∈ [0, 16). */
     private static FloatVector table(float v0, float v1, float v2, float v3) {
-        return B0.mul(v0).add(B1.mul(v1)).add(B2.mul(v2)).add(B3.mul(v3));
+        FloatVector t = B0.mul(v0);
+        t = B1.fma(FloatVector.broadcast(F, v1), t);
+        t = B2.fma(FloatVector.broadcast(F, v2), t);
+        return B3.fma(FloatVector.broadcast(F, v3), t);
     }
 
     private float at(float[] x, int xOff, int i) {

@@ -2,6 +2,7 @@ package org.moelab.quant;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -29,7 +30,8 @@ import java.util.Objects;
  * The ±½ tables keep every partial sum as small as the signed products themselves (0/1 tables would carry an
  * offset·Σx term that cancels only at the end, losing bits when the result is small).
  * Storage: ⌈count/16⌉·⌈length/32⌉·b ints (DOT) or ⌈length/16⌉·⌈count/32⌉·b ints (AXPY): b bits per weight plus
- * padding; scales as floats (DOT: (⌈count/16⌉, groups, 16); AXPY: (groups, ⌈count/32⌉·32)).
+ * padding; scales: DOT keeps the fp16 bits ((⌈count/16⌉, groups, 16), widened in the loop: the stream stays that of the
+ * CPU layout), AXPY floats ((groups, ⌈count/32⌉·32), read once per call to build its tables).
  *
  * <p>Needs 16 int lanes (AVX-512) to be fast: {@link #FAST} says whether this machine's preferred vectors have
  * them; elsewhere the kernels still run (same results) but through the Vector API's fallback, so callers use
@@ -44,6 +46,9 @@ public final class BitPlaneLut {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
+    /** fp16 → fp32 exponent rebias, (127 − 15) << 23. */
+    private static final int HALF_REBIAS = (127 - 15) << 23;
     private static final int LANES = 16;
     /** Whether the preferred vectors have 16 float lanes, so the table select is one instruction. */
     public static final boolean FAST = FloatVector.SPECIES_PREFERRED.length() == LANES;
@@ -66,7 +71,10 @@ public final class BitPlaneLut {
     /** DOT: chunks of 32 elements; AXPY: chunks of 32 rows. */
     private final int chunks;
     private final int[] planes;
+    /** AXPY: float scales; DOT: null. */
     private final float[] scales;
+    /** DOT: fp16 scale bits; AXPY: null. */
+    private final short[] halfScales;
 
     private BitPlaneLut(Direction direction, int bits, int count, int length, int groupSize) {
         this.direction = direction;
@@ -82,7 +90,8 @@ public final class BitPlaneLut {
         this.blocks = ceil(dot ? count : length, LANES);
         this.chunks = ceil(dot ? length : count, 32);
         this.planes = new int[Math.multiplyExact(Math.multiplyExact(blocks, chunks), bits * LANES)];
-        this.scales = new float[dot ? Math.multiplyExact(blocks * groups, LANES) : Math.multiplyExact(groups, chunks * 32)];
+        this.scales = dot ? null : new float[Math.multiplyExact(groups, chunks * 32)];
+        this.halfScales = dot ? new short[Math.multiplyExact(blocks * groups, LANES)] : null;
     }
 
     /** {@code -Dmoelab.lut=false} keeps every group in the CPU layout's own kernels (for comparisons). */
@@ -130,7 +139,7 @@ public final class BitPlaneLut {
             for (int i = 0; i < length; i++) q[i] = (int) ((q[i] + t.offset) / t.step); // stored code c ∈ [0, 2^b)
             if (direction == Direction.DOT) t.putRow(j, q);
             else t.putColumn(j, q);
-            for (int gk = 0; gk < ns; gk++) t.putScale(j, gk, Float.float16ToFloat(scales[sOff + j * ns + gk]));
+            for (int gk = 0; gk < ns; gk++) t.putScale(j, gk, scales[sOff + j * ns + gk]);
         }
         return t;
     }
@@ -158,9 +167,9 @@ public final class BitPlaneLut {
         }
     }
 
-    private void putScale(int j, int gk, float s) {
-        if (direction == Direction.DOT) scales[(j / LANES * groups + gk) * LANES + j % LANES] = s;
-        else scales[gk * chunks * 32 + j] = s;
+    private void putScale(int j, int gk, short half) {
+        if (direction == Direction.DOT) halfScales[(j / LANES * groups + gk) * LANES + j % LANES] = half;
+        else scales[gk * chunks * 32 + j] = Float.float16ToFloat(half);
     }
 
     /** Row j's signed codes q (as the CPU layout's {@code unpack} gives them) into q[qOff, qOff + length). */
@@ -182,7 +191,7 @@ public final class BitPlaneLut {
     public float scale(int j, int gk) {
         Objects.checkIndex(j, count);
         Objects.checkIndex(gk, groups);
-        return direction == Direction.DOT ? scales[(j / LANES * groups + gk) * LANES + j % LANES] : scales[gk * chunks * 32 + j];
+        return direction == Direction.DOT ? Float.float16ToFloat(halfScales[(j / LANES * groups + gk) * LANES + j % LANES]) : scales[gk * chunks * 32 + j];
     }
 
     public Direction direction() {
@@ -201,9 +210,9 @@ public final class BitPlaneLut {
         return length;
     }
 
-    /** Bytes a product streams: the planes and the float scales. */
+    /** Bytes a product streams: the planes and the scales. */
     public long streamedBytes() {
-        return 4L * planes.length + 4L * scales.length;
+        return 4L * planes.length + (scales != null ? 4L * scales.length : 2L * halfScales.length);
     }
 
     /** out[oOff + j] = row_j · x[xOff, xOff + length) for j < count (DOT). */
@@ -230,7 +239,16 @@ public final class BitPlaneLut {
             for (int gk = 0; gk < groups; gk++) {
                 FloatVector d = planeSums(blk, gk * perGroup, Math.min(chunks, (gk + 1) * perGroup), tab);
                 d = d.fma(stepV, FloatVector.broadcast(F, sums[gk]));
-                res = FloatVector.fromArray(F, scales, (blk * groups + gk) * LANES).fma(d, res);
+                // the 16 rows' fp16 scales widened exactly (normal: rebias the exponent; zero and subnormal: em·2^-24)
+                IntVector h = ((IntVector) ShortVector.fromArray(H, halfScales, (blk * groups + gk) * LANES)
+                        .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.AND, 0xFFFF);
+                IntVector em = h.lanewise(VectorOperators.AND, 0x7FFF);
+                IntVector sign = h.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16);
+                FloatVector normal = em.lanewise(VectorOperators.LSHL, 13).add(HALF_REBIAS).lanewise(VectorOperators.OR, sign).reinterpretAsFloats();
+                FloatVector tiny = ((FloatVector) em.convert(VectorOperators.I2F, 0)).mul(0x1p-24f)
+                        .reinterpretAsInts().lanewise(VectorOperators.OR, sign).reinterpretAsFloats();
+                FloatVector scale = normal.blend(tiny, em.compare(VectorOperators.LT, 0x400).cast(F));
+                res = scale.fma(d, res);
             }
             int j = blk * LANES;
             if (j + LANES <= count) res.intoArray(out, oOff + j);

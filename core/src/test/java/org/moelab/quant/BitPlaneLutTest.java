@@ -65,7 +65,12 @@ class BitPlaneLutTest {
             for (int i = 0; i < n; i++) codes[j][i] = PackedLayoutsTest.randomCode(r, bits);
             l.pack(codes[j], 0, n, p, P_OFF + j * vb);
         }
-        for (int k = 0; k < s.length; k++) s[k] = Float.floatToFloat16((float) ((r.nextBoolean() ? 1 : -1) * Math.scalb(1 + r.nextDouble(), -r.nextInt(10))));
+        for (int k = 0; k < s.length; k++) {
+            // normal fp16 scales of both signs, with zeros and subnormals mixed in (the DOT loop widens fp16 itself)
+            int kind = r.nextInt(16);
+            double mag = kind == 0 ? 0 : Math.scalb(1 + r.nextDouble(), kind == 1 ? -16 - r.nextInt(8) : -r.nextInt(10));
+            s[k] = Float.floatToFloat16((float) ((r.nextBoolean() ? 1 : -1) * mag));
+        }
         float[] x = new float[X_OFF + n + 2];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         float[] alpha = new float[X_OFF + count];

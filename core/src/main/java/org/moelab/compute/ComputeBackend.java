@@ -67,7 +67,8 @@ public interface ComputeBackend {
 
     /**
      * {@code w} prepared for repeated {@link #matvec}s, within the matvec's parity budget; the default runs
-     * {@link #matvec} on the rows as they are. {@code w}'s arrays may be read while preparing only.
+     * {@link #matvec} on the rows as they are, so it keeps reading {@code w}'s arrays: leave them unchanged while
+     * the prepared form is in use.
      */
     default PreparedMatvec prepareMatvec(PackedRows w) {
         ComputeBackend self = this;

@@ -12,9 +12,10 @@ import java.nio.ByteOrder;
 
 /**
  * The CPU backend: the Vector API kernels of {@link org.moelab.quant.PackedLayout} and {@link MatMul} (preferred
- * species, tails scalar) and BLAS through {@link SpectralCompute#cpu()}. It adds no arithmetic of its own: each
- * operation is the existing fast path, split over rows where the rows are independent, so results are bit for
- * bit those of calling the layouts directly (the bit-identical reload tests rely on that).
+ * species, tails scalar) and BLAS through {@link SpectralCompute#cpu()}. Each SPI operation is the existing fast
+ * path, split over rows where the rows are independent, so results are bit for bit those of calling the layouts
+ * directly (the bit-identical reload tests rely on that). The exception is {@link #prepareMatvec}: rows prepared
+ * for many products run on {@link BitPlaneLut}'s table-lookup kernel, which rounds differently (same budget).
  */
 public final class CpuBackend implements ComputeBackend {
 

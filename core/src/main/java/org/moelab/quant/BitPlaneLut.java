@@ -30,8 +30,8 @@ import java.util.Objects;
  * The ±½ tables keep every partial sum as small as the signed products themselves (0/1 tables would carry an
  * offset·Σx term that cancels only at the end, losing bits when the result is small).
  * Storage: ⌈count/16⌉·⌈length/32⌉·b ints (DOT) or ⌈length/16⌉·⌈count/32⌉·b ints (AXPY): b bits per weight plus
- * padding; scales: DOT keeps the fp16 bits ((⌈count/16⌉, groups, 16), widened in the loop: the stream stays that of the
- * CPU layout), AXPY floats ((groups, ⌈count/32⌉·32), read once per call to build its tables).
+ * padding; scales: DOT keeps the fp16 bits ((⌈count/16⌉, groups, 16), widened in the loop, so the stream stays
+ * that of the CPU layout), AXPY floats ((groups, ⌈count/32⌉·32), read once per call to build its tables).
  *
  * <p>Needs 16 int lanes (AVX-512) to be fast: {@link #FAST} says whether this machine's preferred vectors have
  * them; elsewhere the kernels still run (same results) but through the Vector API's fallback, so callers use
@@ -99,10 +99,10 @@ public final class BitPlaneLut {
 
     /**
      * Whether repacking {@code count} rows for {@code direction} pays on this machine: needs {@link #FAST} and
-     * {@link #ENABLED}. Measured single-thread on Zen 4, rows of 768 (docs/kernels.md), against the layouts' fused
-     * kernels (1043 rows): DOT 1/2/3/4-bit 6.0 / 3.6 / 2.5 / 1.9×; AXPY 1/2/3-bit 2.9 / 2.6 / 1.4× but 4-bit 1.0×
-     * (stays put: no gain for the padding). Small groups stay put too: the padding to 16 (DOT) or 32 (AXPY) rows would cost more memory than it
-     * saves time.
+     * {@link #ENABLED}. Measured single-thread on Zen 4, 1043 rows of 768 (docs/kernels.md), against the layouts'
+     * fused kernels: DOT 1/2/3/4-bit 6.0 / 3.6 / 2.5 / 1.9×; AXPY 1/2/3-bit 2.9 / 2.6 / 1.4×, but 4-bit 1.0× (stays
+     * put: no gain for the padding). Small groups stay put too: padding them to 16 (DOT) or 32 (AXPY) rows would
+     * cost more memory than it saves time.
      */
     public static boolean pays(PackedLayout layout, int groupSize, int count, Direction direction) {
         if (!FAST || !ENABLED || !supports(layout, groupSize, direction)) return false;
@@ -225,7 +225,11 @@ public final class BitPlaneLut {
         float[] sums = scratch(1, groups);
         for (int q = 0; q < quads; q++) {
             int i = 4 * q;
-            table(at(x, xOff, i), at(x, xOff, i + 1), at(x, xOff, i + 2), at(x, xOff, i + 3)).intoArray(tab, q * LANES);
+            // T = Σ_t B_t·x_t, written out (no vector-returning helper: see planeSums)
+            FloatVector t = B0.mul(at(x, xOff, i));
+            t = B1.fma(FloatVector.broadcast(F, at(x, xOff, i + 1)), t);
+            t = B2.fma(FloatVector.broadcast(F, at(x, xOff, i + 2)), t);
+            B3.fma(FloatVector.broadcast(F, at(x, xOff, i + 3)), t).intoArray(tab, q * LANES);
         }
         for (int gk = 0; gk < groups; gk++) {
             float s = 0f;
@@ -283,7 +287,10 @@ public final class BitPlaneLut {
             for (int l = 0; l < LANES; l++) bias += as[2 * rowsPadded + l];
             for (int q = 0; q < quads; q++) {
                 int j = rowsPadded + 4 * q;
-                table(as[j], as[j + 1], as[j + 2], as[j + 3]).intoArray(tab, q * LANES);
+                FloatVector t = B0.mul(as[j]);
+                t = B1.fma(FloatVector.broadcast(F, as[j + 1]), t);
+                t = B2.fma(FloatVector.broadcast(F, as[j + 2]), t);
+                B3.fma(FloatVector.broadcast(F, as[j + 3]), t).intoArray(tab, q * LANES);
             }
             FloatVector biasV = FloatVector.broadcast(F, step * center * bias);
             for (int blk = gk * perGroup, end = Math.min(blocks, (gk + 1) * perGroup); blk < end; blk++) {
@@ -378,14 +385,6 @@ public final class BitPlaneLut {
             }
         }
         return a3.fma(TWO, a2).fma(TWO, a1).fma(TWO, a0);
-    }
-
-    /** The 16 sums Σ_t (bit_t(m) − ½)·v_t, m ∈ [0, 16). */
-    private static FloatVector table(float v0, float v1, float v2, float v3) {
-        FloatVector t = B0.mul(v0);
-        t = B1.fma(FloatVector.broadcast(F, v1), t);
-        t = B2.fma(FloatVector.broadcast(F, v2), t);
-        return B3.fma(FloatVector.broadcast(F, v3), t);
     }
 
     private float at(float[] x, int xOff, int i) {

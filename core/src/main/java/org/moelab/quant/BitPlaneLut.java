@@ -94,18 +94,28 @@ public final class BitPlaneLut {
         this.halfScales = dot ? new short[Math.multiplyExact(blocks * groups, LANES)] : null;
     }
 
-    /** {@code -Dmoelab.lut=false} keeps every group in the CPU layout's own kernels (for comparisons). */
-    public static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("moelab.lut", "true"));
+    /**
+     * {@code -Dmoelab.lut=true|false} (default true); false keeps every group in the CPU layout's own kernels (for
+     * comparisons). Anything else is an error naming the choices, not a silent "off".
+     */
+    public static boolean enabled() {
+        String v = System.getProperty("moelab.lut", "true").trim();
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("-Dmoelab.lut=" + v + ": expected true or false");
+        };
+    }
 
     /**
      * Whether repacking {@code count} rows for {@code direction} pays on this machine: needs {@link #FAST} and
-     * {@link #ENABLED}. Measured single-thread on Zen 4, 1043 rows of 768 (docs/kernels.md), against the layouts'
+     * {@link #enabled()}. Measured single-thread on Zen 4, 1043 rows of 768 (docs/kernels.md), against the layouts'
      * fused kernels: DOT 1/2/3/4-bit 6.0 / 3.6 / 2.5 / 1.9×; AXPY 1/2/3-bit 2.9 / 2.6 / 1.4×, but 4-bit 1.0× (stays
      * put: no gain for the padding). Small groups stay put too: padding them to 16 (DOT) or 32 (AXPY) rows would
      * cost more memory than it saves time.
      */
     public static boolean pays(PackedLayout layout, int groupSize, int count, Direction direction) {
-        if (!FAST || !ENABLED || !supports(layout, groupSize, direction)) return false;
+        if (!FAST || !enabled() || !supports(layout, groupSize, direction)) return false;
         int b = layout.bits();
         return direction == Direction.DOT ? count >= 32 : b <= 3 && count >= 64;
     }

@@ -139,10 +139,26 @@ class BitPlaneLutTest {
     }
 
     @Test
+    void aMistypedSwitchIsAnErrorNotSilentlyOff() {
+        String before = System.getProperty("moelab.lut");
+        try {
+            System.setProperty("moelab.lut", "on");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, BitPlaneLut::enabled);
+            assertTrue(e.getMessage().contains("-Dmoelab.lut=on") && e.getMessage().contains("true or false"), e.getMessage());
+            System.setProperty("moelab.lut", "FALSE");
+            assertFalse(BitPlaneLut.enabled());
+            assertFalse(BitPlaneLut.pays(Packed2Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.DOT), "off means the layout kernels");
+        } finally {
+            if (before == null) System.clearProperty("moelab.lut");
+            else System.setProperty("moelab.lut", before);
+        }
+    }
+
+    @Test
     void paysOnlyWhereMeasuredFaster() {
         assertFalse(BitPlaneLut.pays(Packed4Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.AXPY), "4-bit AXPY measured slower");
         assertFalse(BitPlaneLut.pays(Packed8Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.DOT), "8-bit has no table layout");
         assertFalse(BitPlaneLut.pays(Packed2Bit.INSTANCE, 128, 8, BitPlaneLut.Direction.DOT), "small groups stay in the CPU layout");
-        assertEquals(BitPlaneLut.FAST && BitPlaneLut.ENABLED, BitPlaneLut.pays(Packed2Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.DOT));
+        assertEquals(BitPlaneLut.FAST && BitPlaneLut.enabled(), BitPlaneLut.pays(Packed2Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.DOT));
     }
 }

@@ -174,7 +174,7 @@ class FactorizedExpertsTest {
                     assertEquals(v, c.vector(), d + ", g = " + g + ": unit " + u + " rebuilt from the tables");
                     assertEquals(v, ((PackedComponent) f.component(u / pr.rank(), u % pr.rank())).vector());
                 }
-                assertEquals(BitPlaneLut.FAST && BitPlaneLut.ENABLED, tables, d + ": groups repacked exactly where the table kernel runs");
+                assertEquals(BitPlaneLut.FAST && BitPlaneLut.enabled(), tables, d + ": groups repacked exactly where the table kernel runs");
                 for (int e = 0; e < 2; e++) {
                     // both products, the prepared one and the other (rebuilt per call), against the reference
                     float[] out = new float[129];

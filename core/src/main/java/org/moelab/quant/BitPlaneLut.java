@@ -319,7 +319,7 @@ public final class BitPlaneLut {
     /**
      * Σ_p 2^p · Σ_{c ∈ [c0, c1)} Σ_k T_{8c+k}[nibble k of plane p] over block blk's lanes: Σ_p 2^p·Σ (c_p − ½)·v
      * of 16 lanes. One loop per width, each plane in its own accumulator so each table is loaded once: a shared
-     * loop with per-plane branches makes the JIT's branch profile of one width deoptimize the code of the next.
+     * loop with per-plane branches would leave each width's code to a branch profile shared with the others.
      * The table select is written out in each loop: T[nibble k] is {@code (w >>> 4k).selectFrom(T)} (selectFrom
      * wraps indexes mod 16, so the shift alone isolates the nibble). No helper method takes or returns a vector:
      * once the JIT compiles such a helper on its own it stops inlining it, and every vector crossing the call is

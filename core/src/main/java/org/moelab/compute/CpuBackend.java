@@ -91,7 +91,7 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     /**
-     * 1/2/3/4-bit rows with a group size of 32·k on a 16-lane machine: repacked once into {@link BitPlaneLut}'s
+     * 2/3/4-bit rows with a group size of 32·k on a 16-lane machine: repacked once into {@link BitPlaneLut}'s
      * table-lookup layout, one slice of rows per thread (each slice builds its own tables from x); otherwise the
      * rows as they are. The table kernel rounds differently from {@link #matvec} (within the same parity budget).
      */

@@ -110,14 +110,16 @@ public final class BitPlaneLut {
     /**
      * Whether repacking {@code count} rows for {@code direction} pays on this machine: needs {@link #FAST} and
      * {@link #enabled()}. Measured single-thread on Zen 4, 1043 rows of 768 (docs/kernels.md), against the layouts'
-     * fused kernels: DOT 1/2/3/4-bit 6.0 / 3.6 / 2.5 / 1.9×; AXPY 1/2/3-bit 2.9 / 2.6 / 1.4×, but 4-bit 1.0× (stays
-     * put: no gain for the padding). Small groups stay put too: padding them to 16 (DOT) or 32 (AXPY) rows would
-     * cost more memory than it saves time.
+     * fused kernels: DOT 2/3/4-bit 3.6 / 2.5 / 1.9×; AXPY 2/3-bit 2.6 / 1.4×, but 4-bit 1.0× (stays put: no gain for
+     * the padding). 1-bit stays put too: alone it measured 6× / 2.9×, but inside the MoE layer its loop ran on the
+     * Vector API's allocating fallback (JFR: 10 GB of vector payloads per benchmark, `add` not intrinsified), and
+     * without it the layer is as fast or faster. Small groups stay put: padding them to 16 (DOT) or 32 (AXPY) rows
+     * would cost more memory than it saves time.
      */
     public static boolean pays(PackedLayout layout, int groupSize, int count, Direction direction) {
         if (!FAST || !enabled() || !supports(layout, groupSize, direction)) return false;
         int b = layout.bits();
-        return direction == Direction.DOT ? count >= 32 : b <= 3 && count >= 64;
+        return b >= 2 && (direction == Direction.DOT ? count >= 32 : b <= 3 && count >= 64);
     }
 
     /** Whether {@code layout} with group size g can be repacked for {@code direction}. */
@@ -320,8 +322,8 @@ public final class BitPlaneLut {
      * Σ_p 2^p · Σ_{c ∈ [c0, c1)} Σ_k T_{8c+k}[nibble k of plane p] over block blk's lanes: Σ_p 2^p·Σ (c_p − ½)·v
      * of 16 lanes. One loop per width, each plane in its own accumulator so each table is loaded once: a shared
      * loop with per-plane branches would leave each width's code to a branch profile shared with the others.
-     * The table select is written out in each loop: T[nibble k] is {@code (w >>> 4k).selectFrom(T)} (selectFrom
-     * wraps indexes mod 16, so the shift alone isolates the nibble). No helper method takes or returns a vector:
+     * The table select is written out in each loop: T[nibble k] is {@code w.selectFrom(T)} with w shifted right by
+     * 4 after each nibble (selectFrom wraps indexes mod 16, so the low nibble is the index). No helper method takes or returns a vector:
      * once the JIT compiles such a helper on its own it stops inlining it, and every vector crossing the call is
      * boxed (measured: 1.5× slower MoE blocks).
      */
@@ -340,7 +342,8 @@ public final class BitPlaneLut {
             IntVector w0 = IntVector.fromArray(I, planes, (blk * chunks + c) * LANES);
             for (int k = 0; k < 8; k++) {
                 IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
-                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a0 = a0.add(w0.selectFrom(t).reinterpretAsFloats());
+                w0 = w0.lanewise(VectorOperators.LSHR, 4);
             }
         }
         return a0;
@@ -354,8 +357,10 @@ public final class BitPlaneLut {
             IntVector w1 = IntVector.fromArray(I, planes, base + LANES);
             for (int k = 0; k < 8; k++) {
                 IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
-                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
-                a1 = a1.add(w1.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a0 = a0.add(w0.selectFrom(t).reinterpretAsFloats());
+                a1 = a1.add(w1.selectFrom(t).reinterpretAsFloats());
+                w0 = w0.lanewise(VectorOperators.LSHR, 4);
+                w1 = w1.lanewise(VectorOperators.LSHR, 4);
             }
         }
         return a1.fma(TWO, a0);
@@ -370,9 +375,12 @@ public final class BitPlaneLut {
             IntVector w2 = IntVector.fromArray(I, planes, base + 2 * LANES);
             for (int k = 0; k < 8; k++) {
                 IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
-                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
-                a1 = a1.add(w1.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
-                a2 = a2.add(w2.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a0 = a0.add(w0.selectFrom(t).reinterpretAsFloats());
+                a1 = a1.add(w1.selectFrom(t).reinterpretAsFloats());
+                a2 = a2.add(w2.selectFrom(t).reinterpretAsFloats());
+                w0 = w0.lanewise(VectorOperators.LSHR, 4);
+                w1 = w1.lanewise(VectorOperators.LSHR, 4);
+                w2 = w2.lanewise(VectorOperators.LSHR, 4);
             }
         }
         return a2.fma(TWO, a1).fma(TWO, a0);
@@ -388,10 +396,14 @@ public final class BitPlaneLut {
             IntVector w3 = IntVector.fromArray(I, planes, base + 3 * LANES);
             for (int k = 0; k < 8; k++) {
                 IntVector t = FloatVector.fromArray(F, tab, (c * 8 + k) * LANES).reinterpretAsInts();
-                a0 = a0.add(w0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
-                a1 = a1.add(w1.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
-                a2 = a2.add(w2.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
-                a3 = a3.add(w3.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t).reinterpretAsFloats());
+                a0 = a0.add(w0.selectFrom(t).reinterpretAsFloats());
+                a1 = a1.add(w1.selectFrom(t).reinterpretAsFloats());
+                a2 = a2.add(w2.selectFrom(t).reinterpretAsFloats());
+                a3 = a3.add(w3.selectFrom(t).reinterpretAsFloats());
+                w0 = w0.lanewise(VectorOperators.LSHR, 4);
+                w1 = w1.lanewise(VectorOperators.LSHR, 4);
+                w2 = w2.lanewise(VectorOperators.LSHR, 4);
+                w3 = w3.lanewise(VectorOperators.LSHR, 4);
             }
         }
         return a3.fma(TWO, a2).fma(TWO, a1).fma(TWO, a0);

@@ -158,6 +158,8 @@ class BitPlaneLutTest {
     void paysOnlyWhereMeasuredFaster() {
         assertFalse(BitPlaneLut.pays(Packed4Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.AXPY), "4-bit AXPY measured slower");
         assertFalse(BitPlaneLut.pays(Packed8Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.DOT), "8-bit has no table layout");
+        assertFalse(BitPlaneLut.pays(Packed1Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.DOT), "1-bit boxed in the layer");
+        assertFalse(BitPlaneLut.pays(Packed1Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.AXPY), "1-bit boxed in the layer");
         assertFalse(BitPlaneLut.pays(Packed2Bit.INSTANCE, 128, 8, BitPlaneLut.Direction.DOT), "small groups stay in the CPU layout");
         assertEquals(BitPlaneLut.FAST && BitPlaneLut.enabled(), BitPlaneLut.pays(Packed2Bit.INSTANCE, 128, 1024, BitPlaneLut.Direction.DOT));
     }

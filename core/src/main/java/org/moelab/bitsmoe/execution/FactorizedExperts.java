@@ -1,5 +1,7 @@
 package org.moelab.bitsmoe.execution;
 
+import org.moelab.compute.Parallel;
+import org.moelab.quant.BitPlaneLut;
 import org.moelab.quant.PackedLayout;
 import org.moelab.quant.PackedVector;
 
@@ -127,8 +129,8 @@ public final class FactorizedExperts {
      * ({@link ComponentGroup#prepare}); the layer calls it once with its projection's product (gate and up:
      * AXPY, down: DOT). Idempotent; the components handed out afterwards rebuild their bytes on demand.
      */
-    public synchronized void prepare(org.moelab.quant.BitPlaneLut.Direction direction) {
-        org.moelab.compute.Parallel.forRange(experts, (long) experts * rank * intermediate, (from, to) -> {
+    public synchronized void prepare(BitPlaneLut.Direction direction) {
+        Parallel.forRange(experts, (long) experts * rank * intermediate, (from, to) -> {
             for (int e = from; e < to; e++) {
                 for (ComponentGroup g : groups[e]) {
                     if (!g.prepare(direction)) continue;

@@ -154,6 +154,7 @@ public final class PackedComponent implements Component {
 
     @Override
     public String toString() {
-        return "PackedComponent[bits=" + bits() + ", length=" + length + ", groupSize=" + groupSize + (vector == null ? group != null ? ", table view" : ", view" : "") + "]";
+        String kind = vector != null ? "" : group != null ? ", table view" : ", view";
+        return "PackedComponent[bits=" + bits() + ", length=" + length + ", groupSize=" + groupSize + kind + "]";
     }
 }

@@ -33,7 +33,7 @@ final class AllocateCommand implements Runnable {
     boolean dryRun;
 
     @Option(names = "--check-cost-model", description = {"Also compare predicted cost with the measured output error of each",
-            "layer on held-out text (the corpora's last 5 %) over 16 allocations, and report Spearman's rho."})
+            "layer on held-out text (the corpora's last 5 %%) over 16 allocations, and report Spearman's rho."})
     boolean checkCostModel;
 
     @Option(names = "--json", description = "Print the plan as one JSON line.")

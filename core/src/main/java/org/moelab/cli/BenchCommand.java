@@ -36,7 +36,7 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
             description = {"FP decode and prefill tokens/s, this machine's copy bandwidth, the roofline",
-                    "tokens/s (bandwidth / bytes touched per token) and the ratio; target >= 50 %."})
+                    "tokens/s (bandwidth / bytes touched per token) and the ratio; target >= 50 %%."})
     static final class Decode implements Runnable {
 
         @Mixin

@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  */
 @Command(name = "kernels", mixinStandardHelpOptions = true,
         description = {"Compute kernels vs this machine's copy bandwidth and OpenBLAS sgemm, and OpenCL vs the Vector API,",
-                "all measured in one run (targets: dequantize >= 70 %, fused matvec >= 60 % of copy bandwidth, Gram >= 80 % of sgemm)."})
+                "all measured in one run (targets: dequantize >= 70 %%, fused matvec >= 60 %% of copy bandwidth, Gram >= 80 %% of sgemm)."})
 final class BenchKernelsCommand implements Runnable {
 
     private static final int[] WIDTHS = {1, 2, 3, 4, 8, 16};

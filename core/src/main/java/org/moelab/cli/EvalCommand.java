@@ -41,7 +41,7 @@ final class EvalCommand implements Runnable {
     Path evalsets;
 
     @Option(names = "--ppl-text", paramLabel = "FILE", description = {"Also measure perplexity on this UTF-8 text (non-overlapping windows);",
-            "'wiki' = data/wikitext2/wiki.test.raw, 'heldout' = the last 5 % of the calibration corpora (never calibrated on)."})
+            "'wiki' = data/wikitext2/wiki.test.raw, 'heldout' = the last 5 %% of the calibration corpora (never calibrated on)."})
     Path pplText;
 
     @Option(names = "--window", description = "Tokens per perplexity/comparison window; 0 = min(2048, the model's positions) (default ${DEFAULT-VALUE}).")

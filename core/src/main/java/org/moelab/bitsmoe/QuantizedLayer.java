@@ -1,8 +1,10 @@
 package org.moelab.bitsmoe;
 
+import org.moelab.bitsmoe.execution.BasisOp;
 import org.moelab.bitsmoe.execution.BasisStorage;
 import org.moelab.bitsmoe.execution.FactorizedExperts;
 import org.moelab.bitsmoe.execution.FactorizedMoeLayer;
+import org.moelab.bitsmoe.execution.InputProjection;
 import org.moelab.bitsmoe.execution.SharedBasis;
 import org.moelab.model.MoeWeights;
 
@@ -50,10 +52,17 @@ public record QuantizedLayer(int layer, int rank, int hidden, SharedBasis gateBa
         return new QuantizedLayer(layer, rank, hidden, gateBasis.values(), upBasis.values(), downBasis.values(), storage, gate, up, down);
     }
 
-    /** The runtime block, with the router and any shared expert taken from {@code source}. */
+    /**
+     * The runtime block, with the router and any shared expert taken from {@code source}. It holds only the
+     * basis rows of live directions ({@link FactorizedExperts#liveDirections}): gate and up stacked into one
+     * projection, down restricted to its live columns.
+     */
     public FactorizedMoeLayer block(MoeWeights source) {
-        return new FactorizedMoeLayer(source, gateBasis.projection("gate_basis"), upBasis.projection("up_basis"),
-                downBasis.expansion("down_basis"), gate, up, down);
+        InputProjection input = InputProjection.stacked(gateBasis, gate.liveDirections(), upBasis, up.liveDirections());
+        int[] downLive = down.liveDirections();
+        BasisOp downOp = downLive.length == rank ? downBasis.expansion("down_basis")
+                : BasisOp.onColumns(downBasis.select(downLive).expansion("down_basis"), downLive, rank);
+        return new FactorizedMoeLayer(source, input, downOp, gate, up, down);
     }
 
     /** Stored bits of the bases (int8: with their group scales). */

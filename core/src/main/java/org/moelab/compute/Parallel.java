@@ -44,6 +44,26 @@ public final class Parallel {
         TEAM.run(n, chunks, body);
     }
 
+    /** A body over one index. */
+    @FunctionalInterface
+    public interface IndexBody {
+        void run(int i);
+    }
+
+    /**
+     * Runs {@code body(i)} for each i in [0, n), each index taken by the next free thread, for a few items of
+     * uneven size (list the largest first); on the calling thread alone when {@code work} is small.
+     */
+    public static void forEach(int n, long work, IndexBody body) {
+        if (n <= 1 || TEAM == null || INSIDE.get() || work / MIN_PARALLEL_WORK < 2) {
+            for (int i = 0; i < n; i++) body.run(i);
+            return;
+        }
+        TEAM.run(n, n, (from, to) -> {
+            for (int i = from; i < to; i++) body.run(i);
+        });
+    }
+
     /** One parallel call: immutable, with its own counters, so a late worker can never mix two calls. */
     private record Job(RangeBody body, int n, int chunks, AtomicInteger next, AtomicInteger pending, Throwable[] failure) {
 

@@ -23,6 +23,46 @@ public interface BasisOp {
     /** Bytes read per token. */
     long bytes();
 
+    /**
+     * {@code inner} (in = live.length) on the entries {@code live} of an r-long input: y = B·acc where B holds
+     * only the columns of the live directions (the down basis of a layer where some directions are dropped in
+     * every expert: their acc entries stay 0, so their columns are never needed).
+     */
+    static BasisOp onColumns(BasisOp inner, int[] live, int rank) {
+        if (inner.in() != live.length) throw new IllegalArgumentException(inner.in() + " columns for " + live.length + " live directions");
+        for (int k : live) java.util.Objects.checkIndex(k, rank);
+        int[] cols = live.clone();
+        ThreadLocal<float[]> gathered = ThreadLocal.withInitial(() -> new float[cols.length]);
+        return new BasisOp() {
+            public int in() {
+                return rank;
+            }
+
+            public int out() {
+                return inner.out();
+            }
+
+            public void apply(float[] x, int n, float[] y) {
+                inner.apply(gather(x, n, n == 1 ? gathered.get() : new float[n * cols.length]), n, y);
+            }
+
+            public void applyReference(float[] x, int n, float[] y) {
+                inner.applyReference(gather(x, n, new float[n * cols.length]), n, y);
+            }
+
+            private float[] gather(float[] x, int n, float[] out) {
+                for (int t = 0; t < n; t++) {
+                    for (int j = 0; j < cols.length; j++) out[t * cols.length + j] = x[t * rank + cols[j]];
+                }
+                return out;
+            }
+
+            public long bytes() {
+                return inner.bytes();
+            }
+        };
+    }
+
     /** A dense (out, in) matrix in bf16 or f32, through {@link MatMul}. */
     static BasisOp dense(Tensor m) {
         return new BasisOp() {

@@ -103,6 +103,24 @@ public final class FactorizedExperts {
         return stored[e];
     }
 
+    /**
+     * The directions k that at least one expert stores (increasing). The others were given 0 bits in every
+     * expert: nothing reads h[k] (gate, up) or acc[k] (down) for them, so the shared basis needs no row k.
+     */
+    public int[] liveDirections() {
+        boolean[] live = new boolean[rank];
+        for (ComponentGroup[] gs : groups) {
+            for (ComponentGroup g : gs) {
+                for (int j = 0; j < g.count; j++) live[g.index[j]] = true;
+            }
+        }
+        int n = 0;
+        for (boolean b : live) n += b ? 1 : 0;
+        int[] out = new int[n];
+        for (int k = 0, j = 0; k < rank; k++) if (live[k]) out[j++] = k;
+        return out;
+    }
+
     /** The most components any one (expert, width) group holds: the scratch {@link #expand}/{@link #contract} need. */
     public int scratchLength() {
         return maxGroup;

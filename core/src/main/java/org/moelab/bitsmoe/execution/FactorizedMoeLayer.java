@@ -22,8 +22,9 @@ import java.util.Arrays;
  * <p>Each expert's components run as one fused kernel per stored width ({@link FactorizedExperts#expand},
  * {@link FactorizedExperts#contract}). Threads: a batch (n &gt; 1) splits over tokens, each token's K experts
  * in order on one thread. A single token (decode) runs its K experts on the calling thread unless one
- * expert's work is large enough to pay for a parallel call ({@link #PARALLEL_PAIR_WORK}); then the experts
- * run side by side into separate rows that are summed in expert order. Either way the sum per direction
+ * expert's work is large enough to pay for a parallel call ({@link #PARALLEL_PAIR_WORK}); then each expert is
+ * taken by the next free thread, the most stored components first (experts differ in size: a fixed split left
+ * one thread waiting), into separate rows that are summed in expert order. Either way the sum per direction
  * k is taken in the same order, so the result does not depend on the thread count.
  */
 public final class FactorizedMoeLayer implements MoeLayer {
@@ -38,8 +39,7 @@ public final class FactorizedMoeLayer implements MoeLayer {
     public static final long PARALLEL_PAIR_WORK = Long.getLong("moelab.bitsmoe.parallelPairWork", Parallel.MIN_PARALLEL_WORK);
 
     private final Router router;
-    private final BasisOp gateBasis; // h_g = V_g x: H → r
-    private final BasisOp upBasis;   // h_u = V_u x: H → r
+    private final InputProjection input; // h_g = V_g x, h_u = V_u x: H → r
     private final BasisOp downBasis; // y = U_d acc: r → H
     private final FactorizedExperts gate;
     private final FactorizedExperts up;
@@ -53,23 +53,33 @@ public final class FactorizedMoeLayer implements MoeLayer {
     private final long pairWork;
     private final ThreadLocal<Workspace> workspaces;
 
-    /** Dense bases: gate and up (r, H), down (H, r), in bf16 or f32. */
+    /** Dense full-rank bases: gate and up (r, H), down (H, r), in bf16 or f32. */
     public FactorizedMoeLayer(MoeWeights source, Tensor gateBasisT, Tensor upBasisT, Tensor downBasis,
                               FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
         this(source, BasisOp.dense(gateBasisT), BasisOp.dense(upBasisT), BasisOp.dense(downBasis), gate, up, down);
     }
 
-    /** Bases in any storage ({@link SharedBasis#projection}, {@link SharedBasis#expansion}). */
+    /** Full-rank bases in any storage ({@link SharedBasis#projection}, {@link SharedBasis#expansion}), gate and up run apart. */
     public FactorizedMoeLayer(MoeWeights source, BasisOp gateBasis, BasisOp upBasis, BasisOp downBasis,
                               FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
+        this(source, InputProjection.separate(gateBasis, upBasis), downBasis, gate, up, down);
+    }
+
+    /**
+     * The input side as one op ({@link InputProjection#stacked}: live rows only) and the down basis (in r);
+     * every direction an expert stores must be projected.
+     */
+    public FactorizedMoeLayer(MoeWeights source, InputProjection input, BasisOp downBasis,
+                              FactorizedExperts gate, FactorizedExperts up, FactorizedExperts down) {
         this.router = new Router(source);
-        this.gateBasis = gateBasis;
-        this.upBasis = upBasis;
+        this.input = input;
         this.downBasis = downBasis;
-        if (gateBasis.out() != gate.rank() || upBasis.out() != up.rank() || downBasis.in() != down.rank()) {
-            throw new IllegalArgumentException("basis ranks " + gateBasis.out() + ", " + upBasis.out() + ", " + downBasis.in()
+        if (input.gateRank() != gate.rank() || input.upRank() != up.rank() || downBasis.in() != down.rank()) {
+            throw new IllegalArgumentException("basis ranks " + input.gateRank() + ", " + input.upRank() + ", " + downBasis.in()
                     + " do not match the factors' " + gate.rank() + ", " + up.rank() + ", " + down.rank());
         }
+        for (int k : gate.liveDirections()) requireProjected(input, true, k);
+        for (int k : up.liveDirections()) requireProjected(input, false, k);
         this.gate = gate;
         this.up = up;
         this.down = down;
@@ -122,16 +132,16 @@ public final class FactorizedMoeLayer implements MoeLayer {
         Workspace own = workspaces.get();
         float[] hg = n == 1 ? own.hg : new float[n * rg];
         float[] hu = n == 1 ? own.hu : new float[n * ru];
-        gateBasis.apply(x, n, hg);
-        upBasis.apply(x, n, hu);
+        input.apply(x, n, hg, hu);
         int k = d.k();
         float[] acc = new float[n * rd];
         if (n == 1) {
             if (k > 1 && Parallel.threads() > 1 && pairWork >= PARALLEL_PAIR_WORK) {
                 float[] rows = new float[k * rd];
-                Parallel.forRange(k, Math.max(pairWork, Parallel.MIN_PARALLEL_WORK) * k, (from, to) -> {
-                    Workspace ws = workspaces.get();
-                    for (int p = from; p < to; p++) runPair(d, p, 0, hg, hu, ws, rows, p * rd);
+                int[] order = largestFirst(d.experts(), k);
+                Parallel.forEach(k, Math.max(pairWork, Parallel.MIN_PARALLEL_WORK) * k, i -> {
+                    int p = order[i];
+                    runPair(d, p, 0, hg, hu, workspaces.get(), rows, p * rd);
                 });
                 for (int p = 0; p < k; p++) {
                     for (int i = 0; i < rd; i++) acc[i] += rows[p * rd + i];
@@ -149,6 +159,31 @@ public final class FactorizedMoeLayer implements MoeLayer {
         }
         downBasis.apply(acc, n, y);
         if (shared != null) MoeBlock.addShared(shared, sharedGate, x, n, y, hidden);
+    }
+
+    private static void requireProjected(InputProjection input, boolean gateSide, int k) {
+        if (!input.computes(gateSide, k)) {
+            throw new IllegalArgumentException((gateSide ? "gate" : "up") + " direction " + k + " is stored by an expert but not projected");
+        }
+    }
+
+    /** The K selected experts' positions, the most stored components first (threads take them in this order). */
+    private int[] largestFirst(int[] experts, int k) {
+        int[] order = new int[k];
+        long[] cost = new long[k];
+        for (int p = 0; p < k; p++) {
+            int e = experts[p];
+            long c = (long) gate.stored(e) + up.stored(e) + down.stored(e);
+            int i = p;
+            while (i > 0 && cost[i - 1] < c) {
+                order[i] = order[i - 1];
+                cost[i] = cost[i - 1];
+                i--;
+            }
+            order[i] = p;
+            cost[i] = c;
+        }
+        return order;
     }
 
     /** Selected expert p (of token t): gate and up expansions, SwiGLU, and the down contraction into acc[accOff ..]. */
@@ -176,8 +211,7 @@ public final class FactorizedMoeLayer implements MoeLayer {
         int rd = down.rank();
         float[] hg = new float[n * rg];
         float[] hu = new float[n * ru];
-        gateBasis.applyReference(x, n, hg);
-        upBasis.applyReference(x, n, hu);
+        input.applyReference(x, n, hg, hu);
         float[] acc = new float[n * rd];
         float[] g = new float[inter];
         float[] u = new float[inter];
@@ -200,7 +234,7 @@ public final class FactorizedMoeLayer implements MoeLayer {
      * (payload, group scales, s) at the layer's average expert size, plus any shared expert.
      */
     public double bytesPerToken(int topK) {
-        double bases = gateBasis.bytes() + upBasis.bytes() + downBasis.bytes();
+        double bases = input.bytes() + downBasis.bytes();
         double experts = 0;
         for (FactorizedExperts f : new FactorizedExperts[] {gate, up, down}) {
             for (Component c : f.components()) {

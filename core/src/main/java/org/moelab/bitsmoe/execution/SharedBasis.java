@@ -111,6 +111,45 @@ public final class SharedBasis {
         return storage == BasisStorage.INT8 ? 8 * n + 16L * scales.length : n * (storage == BasisStorage.BF16 ? 16 : 32);
     }
 
+    /** The basis of rows {@code keep} (in that order) in the same storage; INT8 rows keep their bytes. */
+    public SharedBasis select(int[] keep) {
+        for (int k : keep) Objects.checkIndex(k, rank);
+        if (keep.length == rank && java.util.stream.IntStream.range(0, rank).allMatch(k -> keep[k] == k)) return this;
+        int n = keep.length;
+        if (storage != BasisStorage.INT8) {
+            float[] v = new float[Math.multiplyExact(n, hidden)];
+            for (int j = 0; j < n; j++) System.arraycopy(values, keep[j] * hidden, v, j * hidden, hidden);
+            return new SharedBasis(storage, n, hidden, v, null, null);
+        }
+        int ns = groups(hidden);
+        byte[] c = new byte[Math.addExact(Math.multiplyExact(n, hidden), Int8BasisOp.PAD)];
+        short[] sc = new short[n * ns];
+        for (int j = 0; j < n; j++) {
+            System.arraycopy(codes, keep[j] * hidden, c, j * hidden, hidden);
+            System.arraycopy(scales, keep[j] * ns, sc, j * ns, ns);
+        }
+        return new SharedBasis(BasisStorage.INT8, n, hidden, null, c, sc);
+    }
+
+    /** The rows of {@code a} then those of {@code b} (same storage and H), as one basis. */
+    public static SharedBasis concat(SharedBasis a, SharedBasis b) {
+        if (a.storage != b.storage || a.hidden != b.hidden) {
+            throw new IllegalArgumentException("cannot stack a " + a.storage + " (" + a.rank + ", " + a.hidden + ") basis on a "
+                    + b.storage + " (" + b.rank + ", " + b.hidden + ") one");
+        }
+        int n = Math.addExact(a.rank, b.rank);
+        if (a.storage != BasisStorage.INT8) {
+            float[] v = java.util.Arrays.copyOf(a.values, Math.multiplyExact(n, a.hidden));
+            System.arraycopy(b.values, 0, v, a.rank * a.hidden, b.rank * b.hidden);
+            return new SharedBasis(a.storage, n, a.hidden, v, null, null);
+        }
+        byte[] c = java.util.Arrays.copyOf(a.codes, Math.addExact(Math.multiplyExact(n, a.hidden), Int8BasisOp.PAD));
+        System.arraycopy(b.codes, 0, c, a.rank * a.hidden, b.rank * b.hidden);
+        short[] sc = java.util.Arrays.copyOf(a.scales, a.scales.length + b.scales.length);
+        System.arraycopy(b.scales, 0, sc, a.scales.length, b.scales.length);
+        return new SharedBasis(BasisStorage.INT8, n, a.hidden, null, c, sc);
+    }
+
     /** h = B x (in H, out r): the gate/up projection onto the shared directions. */
     public BasisOp projection(String name) {
         if (storage == BasisStorage.INT8) return Int8BasisOp.project(rank, hidden, codes, scales);

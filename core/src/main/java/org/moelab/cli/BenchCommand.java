@@ -156,13 +156,14 @@ final class BenchCommand implements Runnable {
                     List<org.moelab.model.MoeWeights> sources = fp.layers().stream().map(l -> l.isMoe() ? l.moe() : null).toList();
                     List<MoeLayer> onlyQuantized = new ArrayList<>();
                     for (int l = 0; l < fpBlocks.size(); l++) onlyQuantized.add(q.manifest().layers().contains(l) ? fpBlocks.get(l) : null);
+                    double ctx = promptTokens + decodeTokens / 2.0;
+                    long evict = MoeBlockBenchmark.evictionBytes(fp, ctx);
                     MoeBlockBenchmark.Result[] moe = new MoeBlockBenchmark.Result[variants.size()];
                     for (int i = 0; i < variants.size(); i++) {
                         List<MoeLayer> bl = i == 0 ? onlyQuantized : variants.get(i).blocks().stream()
                                 .map(b -> b instanceof org.moelab.bitsmoe.execution.FactorizedMoeLayer ? b : null).toList();
-                        moe[i] = MoeBlockBenchmark.run(bl, sources, xs, 5);
+                        moe[i] = MoeBlockBenchmark.run(bl, sources, xs, 5, evict);
                     }
-                    double ctx = promptTokens + decodeTokens / 2.0;
                     List<Map<String, Object>> rows = new ArrayList<>();
                     for (int i = 0; i < variants.size(); i++) {
                         Variant v = variants.get(i);
@@ -194,6 +195,7 @@ final class BenchCommand implements Runnable {
                     out.put("prompt_tokens", promptTokens);
                     out.put("decode_tokens", decodeTokens);
                     out.put("runs", runs);
+                    out.put("moe_evict_bytes_per_block", evict);
                     out.put("variants", rows);
                     // Amdahl: the share of an FP decoded token its quantized layers' MoE blocks take bounds what
                     // quantizing those blocks alone can gain end to end (attention, norms, lm_head are unchanged)
@@ -211,8 +213,9 @@ final class BenchCommand implements Runnable {
 
         private void print(Map<String, Object> out, List<Map<String, Object>> rows, StreamBandwidth.Result bw) {
             System.out.printf(Locale.ROOT, "copy bandwidth %.2f GB/s (%d threads); decode: best of %d runs of %d tokens after %d prompt tokens;"
-                    + " MoE block: %d unit-RMS hidden states, best of 5 passes, layers %s%n", bw.gbPerSecond(), bw.threads(), runs, decodeTokens,
-                    promptTokens, moeTokens, out.get("moe_layers"));
+                    + " MoE block: %d unit-RMS hidden states, best of 5 passes, layers %s, each block after reading %.1f MB"
+                    + " (the rest of a decode step per MoE layer)%n", bw.gbPerSecond(), bw.threads(), runs, decodeTokens,
+                    promptTokens, moeTokens, out.get("moe_layers"), ((Number) out.get("moe_evict_bytes_per_block")).longValue() / 1e6);
             System.out.printf(Locale.ROOT, "calibration of the artifact: %s%n", out.get("calibration"));
             System.out.printf(Locale.ROOT, "%-30s | %9s %9s %9s %6s %7s | %9s %9s %9s %6s %7s%n", "end to end | MoE blocks alone",
                     "tok/s", "MB/tok", "roof t/s", "%roof", "vs FP", "us/tok", "MB/tok", "roof us", "%roof", "vs FP");

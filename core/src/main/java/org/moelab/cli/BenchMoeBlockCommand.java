@@ -55,7 +55,8 @@ final class BenchMoeBlockCommand implements Runnable {
             for (MoeWeights w : sources) fp.add(w == null ? null : MoeBlock.dense(w));
             float[][] xs = MoeBlockBenchmark.inputs(tokens, hidden, 11);
             List<Map<String, Object>> rows = new ArrayList<>();
-            MoeBlockBenchmark.Result base = MoeBlockBenchmark.run(fp, sources, xs, runs);
+            long evict = MoeBlockBenchmark.evictionBytes(m, tokens);
+            MoeBlockBenchmark.Result base = MoeBlockBenchmark.run(fp, sources, xs, runs, evict);
             rows.add(row("FP " + m.config().torchDtype(), base, base, bw));
             for (BasisStorage b : List.of(BasisStorage.BF16, BasisStorage.INT8)) {
                 Log.info("building random BitsMoE layers (r = H = %d, %s bases)...", hidden, b);
@@ -64,7 +65,7 @@ final class BenchMoeBlockCommand implements Runnable {
                     MoeWeights w = sources.get(l);
                     blocks.add(w == null ? null : RandomFactorized.layer(l, w, hidden, b, RandomFactorized.SHARES_2_5, 7L + l).block(w));
                 }
-                MoeBlockBenchmark.Result r = MoeBlockBenchmark.run(blocks, sources, xs, runs);
+                MoeBlockBenchmark.Result r = MoeBlockBenchmark.run(blocks, sources, xs, runs, evict);
                 rows.add(row(String.format(Locale.ROOT, "BitsMoE %.2fb, %s basis", RandomFactorized.averageBits(RandomFactorized.SHARES_2_5), b),
                         r, base, bw));
                 blocks.clear();
@@ -74,14 +75,16 @@ final class BenchMoeBlockCommand implements Runnable {
             out.put("copy_bandwidth_gb_per_s", bw.gbPerSecond());
             out.put("threads", org.moelab.compute.Parallel.threads());
             out.put("tokens", tokens);
+            out.put("evict_bytes_per_block", evict);
             out.put("variants", rows);
             if (json) {
                 Json.print(out);
                 return;
             }
-            System.out.printf(Locale.ROOT, "%s: MoE blocks of %d layers, copy bandwidth %.2f GB/s (%d threads), best of %d passes of %d tokens%n",
+            System.out.printf(Locale.ROOT, "%s: MoE blocks of %d layers, copy bandwidth %.2f GB/s (%d threads), best of %d passes of %d tokens,"
+                    + " each block after reading %.1f MB (the rest of a decode step per MoE layer)%n",
                     model.resolve().getFileName(), sources.stream().filter(java.util.Objects::nonNull).count(), bw.gbPerSecond(), bw.threads(),
-                    runs, tokens);
+                    runs, tokens, evict / 1e6);
             System.out.printf(Locale.ROOT, "%-28s %10s %9s %9s %7s %7s%n", "variant", "us/token", "MB/token", "roof us", "%roof", "vs FP");
             for (Map<String, Object> r : rows) {
                 System.out.printf(Locale.ROOT, "%-28s %10.0f %9.2f %9.0f %6.1f%% %6.2fx%n", r.get("variant"), r.get("us_per_token"),

@@ -45,4 +45,31 @@ class RandomFactorizedTest {
             for (float v : y) assertTrue(Float.isFinite(v));
         }
     }
+
+    /**
+     * The MoE-block timing reads, before each block, what the rest of a decode step reads per MoE layer: the
+     * embedding row, attention and norms, the KV cache, final norm and lm_head, split over the layers.
+     */
+    @Test
+    void blocksAreTimedAfterTheRestOfADecodeStepsBytes() {
+        try (MoeModel m = ModelLoader.load(TestData.teachingModel())) {
+            var c = m.config();
+            int layers = m.layers().size();
+            double context = 10;
+            double want = 2.0 * c.hidden() + 2.0 * c.vocabSize() * c.hidden() + m.finalNorm().data().byteSize();
+            for (var l : m.layers()) {
+                var a = l.attention();
+                want += a.q().data().byteSize() + a.k().data().byteSize() + a.v().data().byteSize() + a.o().data().byteSize()
+                        + l.inputNorm().data().byteSize() + l.postAttentionNorm().data().byteSize() + 2.0 * 4 * c.kvDim() * context;
+            }
+            assertEquals((long) (want / layers), MoeBlockBenchmark.evictionBytes(m, context), 1.0);
+            List<MoeWeights> sources = m.layers().stream().map(l -> l.moe()).toList();
+            List<org.moelab.runtime.MoeLayer> fp = sources.stream().map(org.moelab.runtime.MoeBlock::dense).map(b -> (org.moelab.runtime.MoeLayer) b).toList();
+            float[][] xs = MoeBlockBenchmark.inputs(4, c.hidden(), 2);
+            MoeBlockBenchmark.Result cold = MoeBlockBenchmark.run(fp, sources, xs, 1, MoeBlockBenchmark.evictionBytes(m, context));
+            MoeBlockBenchmark.Result warm = MoeBlockBenchmark.run(fp, sources, xs, 1, 0);
+            assertTrue(cold.secondsPerToken() > 0 && warm.secondsPerToken() > 0);
+            assertEquals(warm.bytesPerToken(), cold.bytesPerToken());
+        }
+    }
 }

@@ -61,6 +61,7 @@ public record QuantizedLayer(int layer, int rank, int hidden, SharedBasis gateBa
         InputProjection input = InputProjection.stacked(gateBasis, gate.liveDirections(), upBasis, up.liveDirections());
         int[] downLive = down.liveDirections();
         BasisOp downOp = downLive.length == rank ? downBasis.expansion("down_basis")
+                : downLive.length == 0 ? BasisOp.zero(rank, hidden)
                 : BasisOp.onColumns(downBasis.select(downLive).expansion("down_basis"), downLive, rank);
         return new FactorizedMoeLayer(source, input, downOp, gate, up, down);
     }

@@ -29,6 +29,7 @@ public interface BasisOp {
      * every expert: their acc entries stay 0, so their columns are never needed).
      */
     static BasisOp onColumns(BasisOp inner, int[] live, int rank) {
+        if (live.length == 0) throw new IllegalArgumentException("no live column: use BasisOp.zero");
         if (inner.in() != live.length) throw new IllegalArgumentException(inner.in() + " columns for " + live.length + " live directions");
         for (int k : live) java.util.Objects.checkIndex(k, rank);
         int[] cols = live.clone();
@@ -59,6 +60,31 @@ public interface BasisOp {
 
             public long bytes() {
                 return inner.bytes();
+            }
+        };
+    }
+
+    /** y = 0: a down basis none of whose directions any expert stores (reads nothing). */
+    static BasisOp zero(int in, int out) {
+        return new BasisOp() {
+            public int in() {
+                return in;
+            }
+
+            public int out() {
+                return out;
+            }
+
+            public void apply(float[] x, int n, float[] y) {
+                java.util.Arrays.fill(y, 0, n * out, 0f);
+            }
+
+            public void applyReference(float[] x, int n, float[] y) {
+                apply(x, n, y);
+            }
+
+            public long bytes() {
+                return 0;
             }
         };
     }

@@ -23,8 +23,8 @@ import java.util.Arrays;
  * {@link FactorizedExperts#contract}). Threads: a batch (n &gt; 1) splits over tokens, each token's K experts
  * in order on one thread. A single token (decode) runs its K experts on the calling thread unless one
  * expert's work is large enough to pay for a parallel call ({@link #PARALLEL_PAIR_WORK}); then each expert is
- * taken by the next free thread, the most stored components first (experts differ in size: a fixed split left
- * one thread waiting), into separate rows that are summed in expert order. Either way the sum per direction
+ * taken by the next free thread, the most stored components first (experts differ in size: a fixed split can
+ * leave one thread waiting), into separate rows that are summed in expert order. Either way the sum per direction
  * k is taken in the same order, so the result does not depend on the thread count.
  */
 public final class FactorizedMoeLayer implements MoeLayer {

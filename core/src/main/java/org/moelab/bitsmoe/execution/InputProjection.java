@@ -47,7 +47,8 @@ public final class InputProjection {
     public static InputProjection stacked(SharedBasis gateBasis, int[] gateLive, SharedBasis upBasis, int[] upLive) {
         checkLive(gateLive, gateBasis.rank(), "gate");
         checkLive(upLive, upBasis.rank(), "up");
-        BasisOp op = SharedBasis.concat(gateBasis.select(gateLive), upBasis.select(upLive)).projection("gate_up_basis");
+        BasisOp op = gateLive.length + upLive.length == 0 ? BasisOp.zero(gateBasis.hidden(), 0)
+                : SharedBasis.concat(gateBasis.select(gateLive), upBasis.select(upLive)).projection("gate_up_basis");
         return new InputProjection(op, null, null, gateLive.clone(), gateBasis.rank(), upLive.clone(), upBasis.rank());
     }
 

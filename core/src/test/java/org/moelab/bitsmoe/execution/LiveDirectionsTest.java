@@ -97,6 +97,31 @@ class LiveDirectionsTest {
     }
 
     @Test
+    void noLiveDirectionGivesZeros() {
+        Random r = new Random(4);
+        for (BasisStorage storage : BasisStorage.values()) {
+            SharedBasis b = SharedBasis.of(gaussian(r, RANK * HIDDEN, 0.1f), RANK, HIDDEN, storage);
+            InputProjection none = InputProjection.stacked(b, new int[0], b, new int[0]);
+            float[] hg = gaussian(r, RANK, 1);
+            float[] hu = gaussian(r, RANK, 1);
+            none.apply(gaussian(r, HIDDEN, 1), 1, hg, hu);
+            assertArrayEquals(new float[RANK], hg, storage.toString());
+            assertArrayEquals(new float[RANK], hu, storage.toString());
+            assertEquals(0, none.bytes(), storage + ": nothing to read");
+            int[] all = java.util.stream.IntStream.range(0, RANK).toArray();
+            MoeWeights w = new MoeWeights(Tensor.ofFloats("router", gaussian(r, EXPERTS * HIDDEN, 1), EXPERTS, HIDDEN), List.of(), TOP_K, true, null, null);
+            FactorizedMoeLayer empty = new QuantizedLayer(0, RANK, HIDDEN, b, b, b, withDead(r, all), withDead(r, all), withDead(r, all)).block(w);
+            for (int n : new int[] {1, 2}) {
+                float[] y = gaussian(r, n * HIDDEN, 1);
+                empty.forward(gaussian(r, n * HIDDEN, 1), n, y, 0, null);
+                assertArrayEquals(new float[n * HIDDEN], y, storage + ": every component dropped, n = " + n);
+            }
+            assertEquals(empty.bytesPerToken(TOP_K), 0, 1e-9, storage + ": no basis row, no component");
+            assertThrows(IllegalArgumentException.class, () -> BasisOp.onColumns(b.expansion("d"), new int[0], RANK));
+        }
+    }
+
+    @Test
     void selectAndConcatKeepInt8BytesAndRefuseMixedStorage() {
         Random r = new Random(9);
         SharedBasis a = SharedBasis.of(gaussian(r, 7 * 130, 1), 7, 130, BasisStorage.INT8);

@@ -1,5 +1,6 @@
 package org.moelab.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -87,7 +88,27 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return n;
     }
 
-    /** Wraps a heap float array (row-major) as an F32 tensor. */
+    /**
+     * Native memory for tensors that run next to the mapped checkpoint weights for the life of a model (BitsMoE's
+     * bases). The matvec kernels must see native segments only: when heap-backed bf16 bases reached the kernel
+     * the mapped lm_head and attention weights go through, C2's type profile for the segment went polymorphic
+     * and the whole model's bf16 matvecs slowed down (measured on the 30B shape: decode with BitsMoE blocks
+     * 37.3 → 24.6–27.1 ms per token). Freed by the GC when unreachable (so not for per-call temporaries:
+     * their native memory would wait for a GC); 64-byte aligned for the vector loads.
+     */
+    private static MemorySegment nativeBytes(long bytes) {
+        return Arena.ofAuto().allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
+    }
+
+    /** This tensor with its bytes in native memory (a copy, or this tensor when they already are). */
+    public Tensor inNativeMemory() {
+        if (data.isNative()) return this;
+        MemorySegment seg = nativeBytes(data.byteSize());
+        seg.copyFrom(data);
+        return new Tensor(name, dtype, shape, seg);
+    }
+
+    /** Wraps a heap float array (row-major) as an F32 tensor (a heap copy: for temporaries). */
     public static Tensor ofFloats(String name, float[] values, long... shape) {
         if (elementsOf(shape) != values.length) {
             throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + Arrays.toString(shape));
@@ -97,12 +118,15 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return new Tensor(name, DType.F32, shape, seg);
     }
 
-    /** Rounds a heap float array (row-major) to bf16 (round-to-nearest-even) as a BF16 tensor. */
+    /**
+     * Rounds a float array (row-major) to bf16 (round-to-nearest-even) into a BF16 tensor in native memory,
+     * like the mapped bf16 weights (see {@link #nativeBytes}).
+     */
     public static Tensor ofBf16(String name, float[] values, long... shape) {
         if (elementsOf(shape) != values.length) {
             throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + Arrays.toString(shape));
         }
-        MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 2]);
+        MemorySegment seg = nativeBytes(values.length * 2L);
         for (int i = 0; i < values.length; i++) seg.set(SHORT_LE, i * 2L, DType.toBf16(values[i]));
         return new Tensor(name, DType.BF16, shape, seg);
     }

@@ -167,7 +167,7 @@ public final class SharedBasis {
     }
 
     private Tensor tensor(String name, float[] v, long rows, long cols) {
-        return storage == BasisStorage.BF16 ? Tensor.ofBf16(name, v, rows, cols) : Tensor.ofFloats(name, v, rows, cols);
+        return storage == BasisStorage.BF16 ? Tensor.ofBf16(name, v, rows, cols) : Tensor.ofFloats(name, v, rows, cols).inNativeMemory();
     }
 
     private void requireInt8() {

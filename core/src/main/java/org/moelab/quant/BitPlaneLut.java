@@ -55,7 +55,7 @@ public final class BitPlaneLut {
     /** Bit t of table entry m, as ±½: T = Σ_t B_t · v_t. */
     private static final FloatVector B0 = bitVector(0), B1 = bitVector(1), B2 = bitVector(2), B3 = bitVector(3);
     private static final FloatVector TWO = FloatVector.broadcast(F, 2f);
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private final Direction direction;
     private final int bits;
@@ -235,6 +235,7 @@ public final class BitPlaneLut {
         int quads = chunks * 8;
         float[] tab = scratch(0, quads * LANES);
         float[] sums = scratch(1, groups);
+        float[] lanes = scratch(2, LANES);
         for (int q = 0; q < quads; q++) {
             int i = 4 * q;
             // T = Σ_t B_t·x_t, written out (no vector-returning helper: see planeSums)
@@ -253,8 +254,8 @@ public final class BitPlaneLut {
         for (int blk = 0; blk < blocks; blk++) {
             FloatVector res = FloatVector.zero(F);
             for (int gk = 0; gk < groups; gk++) {
-                FloatVector d = planeSums(blk, gk * perGroup, Math.min(chunks, (gk + 1) * perGroup), tab);
-                d = d.fma(stepV, FloatVector.broadcast(F, sums[gk]));
+                planeSums(blk, gk * perGroup, Math.min(chunks, (gk + 1) * perGroup), tab, lanes);
+                FloatVector d = FloatVector.fromArray(F, lanes, 0).fma(stepV, FloatVector.broadcast(F, sums[gk]));
                 // the 16 rows' fp16 scales widened exactly (normal: rebias the exponent; zero and subnormal: em·2^-24)
                 IntVector h = ((IntVector) ShortVector.fromArray(H, halfScales, (blk * groups + gk) * LANES)
                         .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.AND, 0xFFFF);
@@ -281,6 +282,7 @@ public final class BitPlaneLut {
         int quads = chunks * 8;
         float[] tab = scratch(0, quads * LANES);
         float[] as = scratch(1, 2 * rowsPadded + LANES); // [α padded | α·scale of one group | lane sums]
+        float[] lanes = scratch(2, LANES);
         System.arraycopy(alpha, aOff, as, 0, count);
         java.util.Arrays.fill(as, count, rowsPadded, 0f);
         int perGroup = groupSize / LANES;
@@ -306,7 +308,8 @@ public final class BitPlaneLut {
             }
             FloatVector biasV = FloatVector.broadcast(F, step * center * bias);
             for (int blk = gk * perGroup, end = Math.min(blocks, (gk + 1) * perGroup); blk < end; blk++) {
-                FloatVector d = planeSums(blk, 0, chunks, tab).fma(stepV, biasV);
+                planeSums(blk, 0, chunks, tab, lanes);
+                FloatVector d = FloatVector.fromArray(F, lanes, 0).fma(stepV, biasV);
                 int i = blk * LANES;
                 if (i + LANES <= length) {
                     FloatVector.fromArray(F, y, yOff + i).add(d).intoArray(y, yOff + i);
@@ -323,20 +326,23 @@ public final class BitPlaneLut {
      * of 16 lanes. One loop per width, each plane in its own accumulator so each table is loaded once: a shared
      * loop with per-plane branches would leave each width's code to a branch profile shared with the others.
      * The table select is written out in each loop: T[nibble k] is {@code w.selectFrom(T)} with w shifted right by
-     * 4 after each nibble (selectFrom wraps indexes mod 16, so the low nibble is the index). No helper method takes or returns a vector:
-     * once the JIT compiles such a helper on its own it stops inlining it, and every vector crossing the call is
-     * boxed (measured: 1.5× slower MoE blocks).
+     * 4 after each nibble (selectFrom wraps indexes mod 16, so the low nibble is the index). No method here takes
+     * or returns a vector; the 16 lane sums go out through {@code out[0, 16)}: C2 compiles these loops on their
+     * own (they are hot before their callers are), then no longer inlines them (their code is too big), and every
+     * vector crossing such a call is boxed (measured: a helper returning a vector made MoE blocks 1.5× slower;
+     * JFR showed {@code FloatVector.lanewiseTemplate}, the Java fallback, under {@code sums4} while these
+     * returned their vector).
      */
-    private FloatVector planeSums(int blk, int c0, int c1, float[] tab) {
-        return switch (bits) {
-            case 1 -> sums1(blk, c0, c1, tab);
-            case 2 -> sums2(blk, c0, c1, tab);
-            case 3 -> sums3(blk, c0, c1, tab);
-            default -> sums4(blk, c0, c1, tab);
-        };
+    private void planeSums(int blk, int c0, int c1, float[] tab, float[] out) {
+        switch (bits) {
+            case 1 -> sums1(blk, c0, c1, tab, out);
+            case 2 -> sums2(blk, c0, c1, tab, out);
+            case 3 -> sums3(blk, c0, c1, tab, out);
+            default -> sums4(blk, c0, c1, tab, out);
+        }
     }
 
-    private FloatVector sums1(int blk, int c0, int c1, float[] tab) {
+    private void sums1(int blk, int c0, int c1, float[] tab, float[] out) {
         FloatVector a0 = FloatVector.zero(F);
         for (int c = c0; c < c1; c++) {
             IntVector w0 = IntVector.fromArray(I, planes, (blk * chunks + c) * LANES);
@@ -346,10 +352,10 @@ public final class BitPlaneLut {
                 w0 = w0.lanewise(VectorOperators.LSHR, 4);
             }
         }
-        return a0;
+        a0.intoArray(out, 0);
     }
 
-    private FloatVector sums2(int blk, int c0, int c1, float[] tab) {
+    private void sums2(int blk, int c0, int c1, float[] tab, float[] out) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int c = c0; c < c1; c++) {
             int base = (blk * chunks + c) * 2 * LANES;
@@ -363,10 +369,10 @@ public final class BitPlaneLut {
                 w1 = w1.lanewise(VectorOperators.LSHR, 4);
             }
         }
-        return a1.fma(TWO, a0);
+        a1.fma(TWO, a0).intoArray(out, 0);
     }
 
-    private FloatVector sums3(int blk, int c0, int c1, float[] tab) {
+    private void sums3(int blk, int c0, int c1, float[] tab, float[] out) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
         for (int c = c0; c < c1; c++) {
             int base = (blk * chunks + c) * 3 * LANES;
@@ -383,10 +389,10 @@ public final class BitPlaneLut {
                 w2 = w2.lanewise(VectorOperators.LSHR, 4);
             }
         }
-        return a2.fma(TWO, a1).fma(TWO, a0);
+        a2.fma(TWO, a1).fma(TWO, a0).intoArray(out, 0);
     }
 
-    private FloatVector sums4(int blk, int c0, int c1, float[] tab) {
+    private void sums4(int blk, int c0, int c1, float[] tab, float[] out) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int c = c0; c < c1; c++) {
             int base = (blk * chunks + c) * 4 * LANES;
@@ -406,7 +412,7 @@ public final class BitPlaneLut {
                 w3 = w3.lanewise(VectorOperators.LSHR, 4);
             }
         }
-        return a3.fma(TWO, a2).fma(TWO, a1).fma(TWO, a0);
+        a3.fma(TWO, a2).fma(TWO, a1).fma(TWO, a0).intoArray(out, 0);
     }
 
     private float at(float[] x, int xOff, int i) {

@@ -41,6 +41,9 @@ public final class DecodeBenchmark {
         return new Result(s.decode(), s.prefill(), bytesPerToken(model, null, meanContext), bw, promptTokens, decodeTokens, runs);
     }
 
+    /** Least warm-up per {@link #speed} call (at least three generations in any case). */
+    static final long WARM_UP_NANOS = 1_000_000_000L;
+
     /** Best-of-runs decode and prefill tokens/s. */
     public record Speed(double decode, double prefill) {
     }
@@ -50,8 +53,11 @@ public final class DecodeBenchmark {
         int vocab = t.config().vocabSize();
         int[] prompt = new SplittableRandom(7).ints(promptTokens, 0, vocab).toArray();
         Generator gen = new Generator(t);
-        // Warm-up: lets the JIT compile the kernels before anything is timed.
-        for (int i = 0; i < 3; i++) gen.generate(prompt, decodeTokens, SamplingOptions.greedy(), Set.of(), null);
+        // Warm-up: lets the JIT compile the kernels before anything is timed. By time as well as by count: three
+        // generations of a few tokens of a small model take milliseconds, and a run measured right after them timed
+        // the interpreter (32-token runs on the teaching model: FP 599-1160 tokens/s instead of ~3300).
+        long until = System.nanoTime() + WARM_UP_NANOS;
+        for (int i = 0; i < 3 || System.nanoTime() < until; i++) gen.generate(prompt, decodeTokens, SamplingOptions.greedy(), Set.of(), null);
         double decode = 0;
         double prefill = 0;
         for (int r = 0; r < runs; r++) {

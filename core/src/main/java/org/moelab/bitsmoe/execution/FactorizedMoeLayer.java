@@ -78,6 +78,10 @@ public final class FactorizedMoeLayer implements MoeLayer {
             throw new IllegalArgumentException("basis ranks " + input.gateRank() + ", " + input.upRank() + ", " + downBasis.in()
                     + " do not match the factors' " + gate.rank() + ", " + up.rank() + ", " + down.rank());
         }
+        if (input.in() != router.hidden() || downBasis.out() != router.hidden()) {
+            throw new IllegalArgumentException("bases take " + input.in() + " and give " + downBasis.out() + " values, the router's hidden size is "
+                    + router.hidden());
+        }
         for (int k : gate.liveDirections()) requireProjected(input, true, k);
         for (int k : up.liveDirections()) requireProjected(input, false, k);
         this.gate = gate;

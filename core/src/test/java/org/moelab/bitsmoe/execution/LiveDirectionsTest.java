@@ -93,6 +93,10 @@ class LiveDirectionsTest {
         var e = assertThrows(IllegalArgumentException.class, () -> new FactorizedMoeLayer(w, missing, b.expansion("d"), gate, up, down));
         assertEquals("gate direction 9 is stored by an expert but not projected", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> InputProjection.stacked(b, new int[] {3, 2}, b, up.liveDirections()), "not increasing");
+        SharedBasis wide = SharedBasis.of(gaussian(r, RANK * (HIDDEN + 1), 0.1f), RANK, HIDDEN + 1, BasisStorage.F32);
+        var h = assertThrows(IllegalArgumentException.class, () -> new FactorizedMoeLayer(w,
+                InputProjection.stacked(wide, gate.liveDirections(), wide, up.liveDirections()), b.expansion("d"), gate, up, down));
+        assertEquals("bases take 41 and give 40 values, the router's hidden size is 40", h.getMessage());
         assertThrows(IllegalArgumentException.class, () -> BasisOp.onColumns(b.expansion("d"), new int[] {0, 1}, RANK), "column count");
     }
 

@@ -55,7 +55,7 @@ public final class MoeBlockBenchmark {
         int moe = 0;
         for (var l : model.layers()) {
             if (!l.isMoe()) continue;
-            other -= bytesPerToken(null, l.moe());
+            other -= bytesPerToken(null, l.moe()); // null block: the FP block's bytes (router + K experts + shared)
             moe++;
         }
         return (long) Math.min(MAX_EVICT_BYTES, Math.max(0, other / Math.max(1, moe)));

@@ -118,7 +118,7 @@ final class ComponentGroup {
         for (int j = 0; j < n; j++) alpha[j] = s[j] * h[hOff + index[j]];
         if (lut != null && lut.direction() == BitPlaneLut.Direction.AXPY) {
             lut.axpyMany(alpha, 0, out, 0);
-        } else if (lut != null) {
+        } else if (lut != null) { // repacked for the other product: correct but slow (rebuilds each member); the layer never asks
             for (int j = 0; j < n; j++) rebuild(j).axpy(alpha[j], out, 0);
         } else if (layout != null) {
             layout.axpyMany(n, alpha, 0, payload, 0, scales, 0, groupSize, length, out, 0);
@@ -134,7 +134,7 @@ final class ComponentGroup {
         int n = count;
         if (lut != null && lut.direction() == BitPlaneLut.Direction.DOT) {
             lut.dotMany(z, 0, dots, 0);
-        } else if (lut != null) {
+        } else if (lut != null) { // repacked for the other product: correct but slow; the layer never asks
             for (int j = 0; j < n; j++) dots[j] = rebuild(j).dot(z, 0);
         } else if (layout != null) {
             layout.dotMany(n, payload, 0, scales, 0, groupSize, length, z, 0, dots, 0);

@@ -101,7 +101,7 @@ public final class PackedComponent implements Component {
     @Override
     public void axpy(float a, float[] y, int off) {
         if (group != null) {
-            new PackedComponent(vector()).axpy(a, y, off);
+            vector().axpy(a, y, off);
             return;
         }
         layout.axpy(a, payload, pOff, scales, sOff, groupSize, length, y, off);
@@ -109,14 +109,14 @@ public final class PackedComponent implements Component {
 
     /** {@link #dot} by the layout's scalar reference. */
     public float dotScalar(float[] x, int off) {
-        if (group != null) return new PackedComponent(vector()).dotScalar(x, off);
+        if (group != null) return vector().dotScalar(x, off);
         return layout.dotScalar(payload, pOff, scales, sOff, groupSize, length, x, off);
     }
 
     /** {@link #axpy} by the layout's scalar reference. */
     public void axpyScalar(float a, float[] y, int off) {
         if (group != null) {
-            new PackedComponent(vector()).axpyScalar(a, y, off);
+            vector().axpyScalar(a, y, off);
             return;
         }
         layout.axpyScalar(a, payload, pOff, scales, sOff, groupSize, length, y, off);
@@ -125,7 +125,9 @@ public final class PackedComponent implements Component {
     /** Copies this vector's payload to dst[dstOff ..] and its scales to dstScales[dstSOff ..]. */
     void copyTo(byte[] dst, int dstOff, short[] dstScales, int dstSOff) {
         if (group != null) {
-            new PackedComponent(vector()).copyTo(dst, dstOff, dstScales, dstSOff);
+            PackedVector v = vector();
+            System.arraycopy(v.bytes(), 0, dst, dstOff, Math.toIntExact(layout.bytes(length)));
+            System.arraycopy(v.scales(), 0, dstScales, dstSOff, layout.scaleCount(length, groupSize));
             return;
         }
         System.arraycopy(payload, pOff, dst, dstOff, Math.toIntExact(layout.bytes(length)));

@@ -165,9 +165,11 @@ final class BenchCommand implements Runnable {
                         moe[i] = MoeBlockBenchmark.run(bl, sources, xs, 5, evict);
                     }
                     List<Map<String, Object>> rows = new ArrayList<>();
+                    double fpBytes = 0;
                     for (int i = 0; i < variants.size(); i++) {
                         Variant v = variants.get(i);
                         double bytes = DecodeBenchmark.bytesPerToken(v.bytesModel(), i == 0 ? null : v.blocks(), ctx);
+                        if (i == 0) fpBytes = bytes;
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("variant", v.name());
                         row.put("decode_tokens_per_s", dec[i]);
@@ -176,6 +178,8 @@ final class BenchCommand implements Runnable {
                         row.put("roofline_tokens_per_s", bw.bytesPerSecond() / bytes);
                         row.put("decode_vs_roofline", dec[i] / (bw.bytesPerSecond() / bytes));
                         row.put("decode_speedup_vs_fp", dec[i] / dec[0]);
+                        // a bandwidth-bound decode at equal efficiency: FP's bytes per token over this variant's
+                        row.put("bytes_speedup_bound", fpBytes / bytes);
                         row.put("moe_us_per_token", moe[i].secondsPerToken() * 1e6);
                         row.put("moe_bytes_per_token", moe[i].bytesPerToken());
                         row.put("moe_roofline_us_per_token", moe[i].rooflineSecondsPerToken(bw) * 1e6);
@@ -202,6 +206,8 @@ final class BenchCommand implements Runnable {
                     double share = Math.min(1, moe[0].secondsPerToken() * dec[0]);
                     out.put("fp_moe_share_of_token", share);
                     out.put("moe_only_speedup_bound", share >= 1 ? Double.POSITIVE_INFINITY : 1 / (1 - share));
+                    // what no expert quantization changes: attention and KV cache, embedding row, lm_head, layers left unquantized
+                    out.put("unchanged_bytes_per_token", fpBytes - moe[0].bytesPerToken());
                     if (json) {
                         Json.print(out);
                         return;
@@ -231,6 +237,11 @@ final class BenchCommand implements Runnable {
             System.out.printf(Locale.ROOT, "Amdahl: FP's quantized MoE blocks are %.0f us of its %.0f us per decoded token (%.1f %%), so quantizing them"
                     + " alone can speed decode up by at most %.2fx end to end.%n", fp.get("moe_us_per_token"), 1e6 / (double) fp.get("decode_tokens_per_s"),
                     100 * (double) out.get("fp_moe_share_of_token"), out.get("moe_only_speedup_bound"));
+            System.out.printf(Locale.ROOT, "Bytes: an FP token reads %.1f MB, %.1f MB of it outside the quantized MoE blocks (attention and its KV cache,"
+                    + " lm_head, embedding row, norms: kept in source precision); by bytes alone decode can be at most %s faster than FP.%n",
+                    (double) fp.get("bytes_per_token") / 1e6, (double) out.get("unchanged_bytes_per_token") / 1e6,
+                    String.join(" / ", rows.subList(1, rows.size()).stream().map(r -> String.format(Locale.ROOT, "%.2fx (%s)",
+                            (double) r.get("bytes_speedup_bound"), r.get("variant"))).toList()));
             System.out.println("targets: decode >= 2x FP (issue 3); quantized >= 3x FP and >= 60 % of roofline (issue 5).");
         }
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 @Command(name = "allocate", mixinStandardHelpOptions = true,
+        header = "The BitsMoE bit-allocation plan alone, without touching any weights (a dry run).",
         description = {"The BitsMoE bit-allocation plan without touching any weights (always a dry run): calibration",
                 "coverage, bits per layer/projection, histogram, predicted cost, realised bits in every accounting",
                 "mode, solver, gap, time, and estimates of size, peak memory and time for the real run."})

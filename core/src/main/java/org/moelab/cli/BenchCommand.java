@@ -35,8 +35,12 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
-            description = {"FP decode and prefill tokens/s, this machine's copy bandwidth, the roofline",
-                    "tokens/s (bandwidth / bytes touched per token) and the ratio; target >= 50 %%."})
+            header = "Decode and prefill tokens/s against the memory roofline; with an artifact, quantized vs FP.",
+            description = {"A checkpoint: decode and prefill tokens/s, this machine's copy bandwidth, the roofline tokens/s",
+                    "(bandwidth / bytes touched per token) and the ratio; target >= 50 %%.",
+                    "A BitsMoE artifact: the same for the artifact (and --basis-variants) and its FP source in alternating",
+                    "runs, the MoE blocks alone, and the bounds on the speed-up: Amdahl (FP's MoE share of a token) and",
+                    "bytes (FP's bytes per token over each variant's)."})
     static final class Decode implements Runnable {
 
         @Mixin

@@ -25,6 +25,7 @@ import java.util.SplittableRandom;
  * kernels run there too and the ratios OpenCL / chosen are reported (no target). Best of --runs after one warm-up.
  */
 @Command(name = "kernels", mixinStandardHelpOptions = true,
+        header = "Compute kernels vs copy bandwidth and OpenBLAS sgemm, and OpenCL vs the Vector API, in one run.",
         description = {"Compute kernels vs this machine's copy bandwidth and OpenBLAS sgemm, and OpenCL vs the Vector API,",
                 "all measured in one run (targets: dequantize >= 70 %%, fused matvec >= 60 %% of copy bandwidth, Gram >= 80 %% of sgemm)."})
 final class BenchKernelsCommand implements Runnable {

@@ -25,6 +25,7 @@ import java.util.Map;
  * needed: speed depends on shapes and widths only.
  */
 @Command(name = "moe-block", mixinStandardHelpOptions = true,
+        header = "MoE blocks alone, FP vs BitsMoE 2.5-bit, against their byte roofline.",
         description = {"MoE blocks alone, FP vs BitsMoE 2.5-bit (random components of the real shapes at the teaching model's",
                 "2.5-bit width mix; r = H; bf16 and int8 bases): us/token and bytes/token against the copy-bandwidth roofline."})
 final class BenchMoeBlockCommand implements Runnable {

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
+        header = "Wall time and peak heap of each quantization stage, BitsMoE vs GPTQ, in one run.",
         description = {"Wall time of each quantization stage and peak heap, for BitsMoE and GPTQ on the same model",
                 "and calibration set, in one run, with their ratio (the paper reports BitsMoE 12.3x faster)."})
 final class BenchQuantizeCommand implements Runnable {

@@ -26,6 +26,7 @@ import java.util.Map;
  * (page cache, reclaimable) as well as the heap; the two are also reported apart (peak RssAnon, peak RssFile).
  */
 @Command(name = "scale", mixinStandardHelpOptions = true,
+        header = "Quantize a synthetic checkpoint larger than the JVM heap and report peak RSS.",
         description = {"Quantize a synthetic checkpoint larger than the JVM heap (child JVM with --xmx below the file size);",
                 "report peak RSS (VmHWM) and peak heap against the file and one layer."})
 final class BenchScaleCommand implements Runnable {

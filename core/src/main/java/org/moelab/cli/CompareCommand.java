@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 @Command(name = "compare", mixinStandardHelpOptions = true,
+        header = "Every method at every budget through one harness: a table, JSON and a quality-vs-bits chart.",
         description = {"Every method at every budget through one harness: perplexity, KL and same-top-1 vs FP, expert",
                 "shift, optional zero-shot tasks, quantization time and bits in every accounting mode. Writes",
                 "compare.md (table + caption), compare.json and a quality-vs-bits chart (compare.svg, compare.png).",

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
+        header = "Zero-shot evaluation: PIQA, ARC, OpenBookQA, WinoGrande, BoolQ, COPA, MMLU, LAMBADA.",
         description = {"Zero-shot evaluation (methods.md §7): PIQA, ARC-E/C, OpenBookQA, WinoGrande, BoolQ, COPA,",
                 "MMLU with lm-eval 0.4 prompts and scoring (acc, acc_norm, stderr), LAMBADA last-word accuracy;",
                 "optionally perplexity (--ppl-text) and, with --reference-model, the expert-shift rate per layer",

@@ -18,9 +18,12 @@ public final class MoelabCli implements Runnable {
 
     public static final String VERSION = "0.1.0";
 
+    /** Help text width: the descriptions are written in lines of up to ~110 characters; at picocli's 80 they broke mid-line. */
+    static final int HELP_WIDTH = 120;
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.err);
+        new CommandLine(this).setUsageHelpWidth(HELP_WIDTH).usage(System.err);
     }
 
     public static void main(String[] args) {
@@ -29,7 +32,7 @@ public final class MoelabCli implements Runnable {
 
     /** Runs a command line and returns its exit code (tests call this directly). */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new MoelabCli());
+        CommandLine cli = new CommandLine(new MoelabCli()).setUsageHelpWidth(HELP_WIDTH);
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean badInput = ex instanceof CheckpointException || ex instanceof IllegalArgumentException
                     || ex instanceof java.nio.file.NoSuchFileException;

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 @Command(name = "ppl", mixinStandardHelpOptions = true,
+        header = "Perplexity of a text file over non-overlapping windows (methods.md §7).",
         description = {"Perplexity of a text file: tokenized once, the first --max-tokens kept, split into",
                 "non-overlapping windows, mean NLL of the window-1 predictions per window (methods.md §7).",
                 "With no arguments: the teaching model on its held-out val.txt, as in its reference.json",

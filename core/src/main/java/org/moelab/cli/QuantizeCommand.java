@@ -27,8 +27,9 @@ import java.util.Locale;
 import java.util.Map;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
+        header = "Quantize the routed experts of a model (bitsmoe, mobie, rtn, gptq, routernorm) into an artifact.",
         description = {"Quantize the routed experts of a model and write an artifact directory that ppl, generate,",
-                "logits, info and bench decode accept as --model. Method: bitsmoe (methods.md §1)."})
+                "logits, info and bench decode accept as --model. Methods: bitsmoe (default; methods.md §1), mobie, rtn, gptq, routernorm."})
 final class QuantizeCommand implements Runnable {
 
     @Mixin

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 
 @Command(name = "synth", mixinStandardHelpOptions = true,
+        header = "Write a random-weight checkpoint with a real MoE model's shapes (for speed and memory work).",
         description = {"Write a random-weight checkpoint with a real MoE model's shapes (Hugging Face layout: config.json,",
                 "bf16 safetensors shards + index, tokenizer) for speed and memory work. Weights are random (init std),",
                 "so quality numbers on it mean nothing. Written atomically; streams tensor by tensor."})

@@ -35,6 +35,31 @@ class HelpTextTest {
         }
     }
 
+    /**
+     * Command lists ({@code moelab --help}, {@code moelab bench --help}) show one line per command: the header, or
+     * the first line of a description without one. Multi-line descriptions without a header were cut mid-sentence
+     * there ("… split into"), so each command's summary must be one complete sentence.
+     */
+    @Test
+    void everyCommandListsAOneSentenceSummary() {
+        List<List<String>> paths = new ArrayList<>();
+        CommandLine root = new CommandLine(new MoelabCli());
+        collect(root, new ArrayList<>(), paths);
+        for (List<String> path : paths) {
+            if (path.isEmpty()) continue;
+            CommandLine cmd = root;
+            for (String name : path) cmd = cmd.getSubcommands().get(name);
+            CommandLine.Model.UsageMessageSpec u = cmd.getCommandSpec().usageMessage();
+            String[] summary = u.header().length > 0 ? u.header() : u.description();
+            String where = "moelab " + String.join(" ", path);
+            assertEquals(1, summary.length, where + ": the command list shows only the first of " + List.of(summary));
+            assertTrue(summary[0].endsWith("."), where + ": summary is not a complete sentence: " + summary[0]);
+        }
+        MoelabCliTest.Run r = MoelabCliTest.run("--help");
+        String flat = r.out().replaceAll("\\s+", " ");
+        assertTrue(flat.contains("quantize Quantize the routed experts of a model (bitsmoe, mobie, rtn, gptq, routernorm) into an artifact."), r.out());
+    }
+
     private static void collect(CommandLine cmd, List<String> path, List<List<String>> out) {
         out.add(List.copyOf(path));
         cmd.getSubcommands().forEach((name, sub) -> {

@@ -46,6 +46,21 @@ class BitPlaneLutTest {
         for (int k = 0; k < 600; k++) check(bits, 32 * (1 + r.nextInt(4)), 1 + r.nextInt(160), 1 + r.nextInt(400), r);
     }
 
+    /**
+     * DOT rows longer than {@link BitPlaneLut#SPAN_ELEMENTS} are stored and run in spans of whole groups: spans that
+     * divide the row and a shorter last one, group sizes that divide the span length and one that does not (96).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 4})
+    void longDotRowsRunInSpans(int bits) {
+        Random r = new Random(31L * bits);
+        for (int g : new int[] {128, 96, 64, 32}) {
+            for (int n : new int[] {BitPlaneLut.SPAN_ELEMENTS + 1, 1000, 1100, 2100, 4103}) {
+                for (int count : new int[] {1, 17, 40}) check(bits, g, count, n, r);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {16, 48})
     void axpyTakesGroupSizesOfSixteen(int g) {

@@ -30,10 +30,11 @@ import java.util.Objects;
  * The ±½ tables keep every partial sum as small as the signed products themselves (0/1 tables would carry an
  * offset·Σx term that cancels only at the end, losing bits when the result is small).
  * DOT rows longer than {@link #SPAN_ELEMENTS} are laid out and run in spans of whole groups (all blocks through one
- * span, then the next), so the span's tables stay in L1 while the planes stream in order.
+ * span, then the next), so the span's tables stay in L1 while the planes and scales stream in order.
  * Storage: ⌈count/16⌉·⌈length/32⌉·b ints (DOT) or ⌈length/16⌉·⌈count/32⌉·b ints (AXPY): b bits per weight plus
- * padding; scales: DOT keeps the fp16 bits ((⌈count/16⌉, groups, 16), widened in the loop, so the stream stays
- * that of the CPU layout), AXPY floats ((groups, ⌈count/32⌉·32), read once per call to build its tables).
+ * padding; scales: DOT keeps the fp16 bits (16 per block and group, span-major like the planes; widened in the
+ * loop, so the stream is as small as the CPU layout's), AXPY floats ((groups, ⌈count/32⌉·32), read once per call
+ * to build its tables).
  *
  * <p>Needs 16 int lanes (AVX-512) to be fast: {@link #FAST} says whether this machine's preferred vectors have
  * them; elsewhere the kernels still run (same results) but through the Vector API's fallback, so callers use
@@ -60,11 +61,12 @@ public final class BitPlaneLut {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
     /**
      * DOT: elements per span of a long row (whole groups of at most this many), so a span's tables (64 B per 4
-     * elements: 8 KB) stay in L1 while the planes stream past them. Measured on Zen 4, `bench kernels` (2 threads,
-     * rows of 4096, 16 alternating runs): 3-bit 14.2–15.4 → 15.6–18.7 GB/s, 4-bit 14.5–16.1 → 17.4–20.1, 2-bit
-     * unchanged (13.2–15.6 → 13.2–18.2); one thread streaming 2-bit, spans of 128 / 256 / 512 / 1024 elements:
-     * 17 / 24–26 / 26–34 / 29 G weights/s, none 26–28. Rows of at most 512 elements (the MoE layer's down
-     * contraction on the teaching model) keep the plain order; at I = 768 the 30B-shaped MoE block measured the same.
+     * elements: 8 KB) stay in L1 while the planes and the scales stream past them, both laid out span-major.
+     * Measured on Zen 4, `bench kernels` (2 threads, rows of 4096, four runs alternating with the one-pass layout):
+     * 2/3/4-bit 13.9–15.1 / 14.4–15.2 / 14.9–15.8 → 20.2–20.8 / 20.7–22.2 / 22.7–23.1 GB/s of packed weights. One
+     * thread streaming 256 MB now runs at its in-cache speed (2-bit 36–38 vs 40 G weights/s; 4-bit 21 vs 21); with
+     * spans but the scales still in block order (read with a 1 KB stride) it was 25–30 / 16–18, without spans 26–28 /
+     * 14. Spans of 128 / 256 / 1024 elements were slower than 512 (2-bit, one thread: 17 / 24–26 / 29).
      */
     static final int SPAN_ELEMENTS = 512;
 
@@ -194,7 +196,7 @@ public final class BitPlaneLut {
     }
 
     private void putScale(int j, int gk, short half) {
-        if (direction == Direction.DOT) halfScales[(j / LANES * groups + gk) * LANES + j % LANES] = half;
+        if (direction == Direction.DOT) halfScales[scaleBase(j / LANES, gk) + j % LANES] = half;
         else scales[gk * chunks * 32 + j] = Float.float16ToFloat(half);
     }
 
@@ -224,11 +226,23 @@ public final class BitPlaneLut {
         return ((start * blocks + blk * len + c - start) * bits) * LANES;
     }
 
+    /**
+     * DOT: index of block blk's 16 fp16 scales of group gk, span-major like the planes ({@link #base}), so a span's
+     * pass reads them in order too (in block order they were read with a stride of one block's scales, and streaming
+     * ran 20–30 % below the in-cache speed).
+     */
+    private int scaleBase(int blk, int gk) {
+        int spanGroups = spanChunks / (groupSize / 32);
+        int start = gk / spanGroups * spanGroups;
+        int len = Math.min(spanGroups, groups - start);
+        return (start * blocks + blk * len + gk - start) * LANES;
+    }
+
     /** Row j's scale of group gk (the fp16 value it was repacked from). */
     public float scale(int j, int gk) {
         Objects.checkIndex(j, count);
         Objects.checkIndex(gk, groups);
-        return direction == Direction.DOT ? Float.float16ToFloat(halfScales[(j / LANES * groups + gk) * LANES + j % LANES]) : scales[gk * chunks * 32 + j];
+        return direction == Direction.DOT ? Float.float16ToFloat(halfScales[scaleBase(j / LANES, gk) + j % LANES]) : scales[gk * chunks * 32 + j];
     }
 
     public Direction direction() {
@@ -289,7 +303,7 @@ public final class BitPlaneLut {
                     planeSums(blk, gk * perGroup, Math.min(chunks, (gk + 1) * perGroup), tab, lanes);
                     FloatVector d = FloatVector.fromArray(F, lanes, 0).fma(stepV, FloatVector.broadcast(F, sums[gk]));
                     // the 16 rows' fp16 scales widened exactly (normal: rebias the exponent; zero and subnormal: em·2^-24)
-                    IntVector h = ((IntVector) ShortVector.fromArray(H, halfScales, (blk * groups + gk) * LANES)
+                    IntVector h = ((IntVector) ShortVector.fromArray(H, halfScales, scaleBase(blk, gk))
                             .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.AND, 0xFFFF);
                     IntVector em = h.lanewise(VectorOperators.AND, 0x7FFF);
                     IntVector sign = h.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16);

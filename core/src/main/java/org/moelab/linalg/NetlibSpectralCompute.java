@@ -2,6 +2,7 @@ package org.moelab.linalg;
 
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.lapack.LAPACK;
+import org.moelab.compute.Parallel;
 import org.netlib.util.intW;
 
 /**
@@ -108,26 +109,28 @@ final class NetlibSpectralCompute implements SpectralCompute {
 
     /**
      * syrk wrote the upper triangle (column-major: entry (i, j), i ≤ j, at [j·n + i]): adds s there when given (the
-     * float product into the double accumulator), then mirrors it to [i·n + j], in 64 × 64 tiles so the strided side
-     * stays in cache.
+     * float product into the double accumulator) and mirrors it to [i·n + j] in the same pass, in 64 × 64 tiles so
+     * the strided side stays in cache; columns of tiles go to the next free thread, the longest first (they write
+     * disjoint entries). At n = 1024 (`bench kernels`' Gram, five runs alternating with the two single-thread passes
+     * it replaces): 172–176 vs 169–171 GFLOP/s, 0.84–0.85 vs 0.82–0.84 of sgemm.
      */
     private static void addUpperAndMirror(float[] s, double[] g, int n) {
-        if (s != null) {
-            // the stored triangle, one contiguous run per column (vectorizable): g[j·n + i] += s[j·n + i], i ≤ j
-            for (int j = 0; j < n; j++) {
-                int base = j * n;
-                for (int i = 0; i <= j; i++) g[base + i] += s[base + i];
-            }
-        }
-        for (int jb = 0; jb < n; jb += TILE) {
+        int tiles = (n + TILE - 1) / TILE;
+        Parallel.forEach(tiles, (long) n * n / 2, t -> {
+            int jb = (tiles - 1 - t) * TILE;
             int jEnd = Math.min(n, jb + TILE);
             for (int ib = 0; ib <= jb; ib += TILE) {
                 for (int j = jb; j < jEnd; j++) {
                     int iEnd = Math.min(ib + TILE, j + 1);
-                    for (int i = ib; i < iEnd; i++) g[i * n + j] = g[j * n + i];
+                    int col = j * n;
+                    for (int i = ib; i < iEnd; i++) {
+                        double v = s == null ? g[col + i] : g[col + i] + s[col + i];
+                        g[col + i] = v;
+                        g[i * n + j] = v;
+                    }
                 }
             }
-        }
+        });
     }
 
     /** A per-thread float buffer for the SYRK result (4 MB at H = 1024, 16 MB at 2048: not allocated per call). */

@@ -40,9 +40,14 @@ class SpectralComputeTest {
     @ParameterizedTest
     @EnumSource(GramPrecision.class)
     void gramOfColumnsAccumulatesATransposeA(GramPrecision p) {
+        // 5 columns: one mirror tile; 150: three column tiles of 64 (the last partial), mirrored on two threads
+        for (int cols : new int[] {5, 150}) gramOfColumns(p, cols);
+    }
+
+    private static void gramOfColumns(GramPrecision p, int cols) {
         SpectralCompute cpu = SpectralCompute.cpu(p);
-        Random rnd = new Random(1);
-        int rows = 300, cols = 5;
+        Random rnd = new Random(cols);
+        int rows = 300;
         float[] a = random(rnd, rows * cols);
         float[] b = random(rnd, rows * cols);
         double[] g = new double[cols * cols];

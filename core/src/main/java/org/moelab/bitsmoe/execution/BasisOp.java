@@ -31,7 +31,7 @@ public interface BasisOp {
     static BasisOp onColumns(BasisOp inner, int[] live, int rank) {
         if (live.length == 0) throw new IllegalArgumentException("no live column: use BasisOp.zero");
         if (inner.in() != live.length) throw new IllegalArgumentException(inner.in() + " columns for " + live.length + " live directions");
-        for (int k : live) java.util.Objects.checkIndex(k, rank);
+        checkLive(live, rank, "down");
         int[] cols = live.clone();
         ThreadLocal<float[]> gathered = ThreadLocal.withInitial(() -> new float[cols.length]);
         return new BasisOp() {
@@ -62,6 +62,15 @@ public interface BasisOp {
                 return inner.bytes();
             }
         };
+    }
+
+    /** Refuses a live-direction set that does not increase strictly within [0, rank) (each column or row once). */
+    static void checkLive(int[] live, int rank, String side) {
+        for (int j = 0; j < live.length; j++) {
+            if (live[j] < 0 || live[j] >= rank || (j > 0 && live[j] <= live[j - 1])) {
+                throw new IllegalArgumentException(side + " live directions must increase within [0, " + rank + "): " + java.util.Arrays.toString(live));
+            }
+        }
     }
 
     /** y = 0: a down basis none of whose directions any expert stores (reads nothing). */

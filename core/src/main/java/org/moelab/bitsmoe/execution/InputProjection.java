@@ -45,8 +45,8 @@ public final class InputProjection {
      * stacked and run as one op.
      */
     public static InputProjection stacked(SharedBasis gateBasis, int[] gateLive, SharedBasis upBasis, int[] upLive) {
-        checkLive(gateLive, gateBasis.rank(), "gate");
-        checkLive(upLive, upBasis.rank(), "up");
+        BasisOp.checkLive(gateLive, gateBasis.rank(), "gate");
+        BasisOp.checkLive(upLive, upBasis.rank(), "up");
         BasisOp op = gateLive.length + upLive.length == 0 ? BasisOp.zero(gateBasis.hidden(), 0)
                 : SharedBasis.concat(gateBasis.select(gateLive), upBasis.select(upLive)).projection("gate_up_basis");
         return new InputProjection(op, null, null, gateLive.clone(), gateBasis.rank(), upLive.clone(), upBasis.rank());
@@ -113,13 +113,5 @@ public final class InputProjection {
         int[] out = new int[n];
         for (int i = 0; i < n; i++) out[i] = i;
         return out;
-    }
-
-    private static void checkLive(int[] live, int rank, String side) {
-        for (int j = 0; j < live.length; j++) {
-            if (live[j] < 0 || live[j] >= rank || (j > 0 && live[j] <= live[j - 1])) {
-                throw new IllegalArgumentException(side + " live directions must increase within [0, " + rank + "): " + Arrays.toString(live));
-            }
-        }
     }
 }

@@ -98,6 +98,9 @@ class LiveDirectionsTest {
                 InputProjection.stacked(wide, gate.liveDirections(), wide, up.liveDirections()), b.expansion("d"), gate, up, down));
         assertEquals("bases take 41 and give 40 values, the router's hidden size is 40", h.getMessage());
         assertThrows(IllegalArgumentException.class, () -> BasisOp.onColumns(b.expansion("d"), new int[] {0, 1}, RANK), "column count");
+        int[] twice = new int[RANK];
+        var d = assertThrows(IllegalArgumentException.class, () -> BasisOp.onColumns(b.expansion("d"), twice, RANK), "a column twice");
+        assertTrue(d.getMessage().startsWith("down live directions must increase"), d.getMessage());
     }
 
     @Test
